@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/magnetar/magnetar/cli/perf"
 )
 
 func main() {
@@ -25,5 +27,7 @@ func main() {
 
 // commands lists every role's command; each package owns its flags.
 func commands() []*cobra.Command {
-	return []*cobra.Command{}
+	return []*cobra.Command{
+		perf.NewCommand(),
+	}
 }
