@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/magnetar/magnetar/cli/client"
 	"github.com/magnetar/magnetar/cli/perf"
 )
 
@@ -28,6 +29,7 @@ func main() {
 // commands lists every role's command; each package owns its flags.
 func commands() []*cobra.Command {
 	return []*cobra.Command{
+		client.NewCommand(),
 		perf.NewCommand(),
 	}
 }
