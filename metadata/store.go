@@ -31,6 +31,9 @@ var (
 	ErrNotEmpty    = errors.New("metadata: key has children")
 	ErrClosed      = errors.New("metadata: store closed")
 	ErrSessionLost = errors.New("metadata: session lost")
+	// ErrEphemeralParent: ephemeral keys cannot have children (ZooKeeper's rule, kept by
+	// every implementation so that a session's end never leaves orphaned keys behind).
+	ErrEphemeralParent = errors.New("metadata: ephemeral keys cannot have children")
 )
 
 // Stat describes a stored value.
@@ -88,7 +91,8 @@ type PutOptions struct {
 }
 
 // Ephemeral ties the key to this store's session: it is deleted when the session ends
-// (process death, lost connection past the session timeout, or Close).
+// (process death, lost connection past the session timeout, or Close). It applies when
+// the Put creates the key: later Puts, by any session, keep the key's owner.
 func Ephemeral() PutOption { return func(o *PutOptions) { o.Ephemeral = true } }
 
 // ApplyPutOptions folds options into a PutOptions.
@@ -112,10 +116,13 @@ type Store interface {
 	// absent, ErrNotEmpty if it has children.
 	Delete(ctx context.Context, key string, expectedVersion int64) error
 	// Children returns the sorted names (last path element) of a key's direct children;
-	// an empty list (no error) if there are none or the key does not exist.
+	// an empty list (no error) if there are none or the key does not exist. key may be
+	// "/" to list the top-level keys.
 	Children(ctx context.Context, key string) ([]string, error)
 	// Watch streams changes to keys under prefix (the prefix key itself and all
-	// descendants) until ctx is done; the channel is then closed.
+	// descendants; "/" watches everything) until ctx is done or the store is closed; the
+	// channel is then closed. Events of one key arrive in order; ZooKeeper may coalesce
+	// quick successive changes of a key into one event carrying the latest value.
 	Watch(ctx context.Context, prefix string) (<-chan Event, error)
 	// SessionEvents reports session health; the channel is closed with the store.
 	SessionEvents() <-chan SessionEvent
@@ -129,6 +136,14 @@ func ValidateKey(key string) error {
 		return fmt.Errorf("metadata: invalid key %q: want a clean absolute path", key)
 	}
 	return nil
+}
+
+// ValidatePrefix checks a Children or Watch argument: a valid key, or "/" for the root.
+func ValidatePrefix(key string) error {
+	if key == "/" {
+		return nil
+	}
+	return ValidateKey(key)
 }
 
 // Parents returns the ancestors of key, outermost first, excluding "/" and key itself.
