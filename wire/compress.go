@@ -84,6 +84,15 @@ func decompressZlib(src []byte, size int) ([]byte, error) {
 	dst := make([]byte, size)
 	_, err := io.ReadFull(zr, dst)
 	if err == nil {
+		// The stream must end here; reading to EOF also checks its Adler-32.
+		var one [1]byte
+		if n, rerr := zr.Read(one[:]); n > 0 {
+			err = fmt.Errorf("zlib stream holds more than %d bytes", size)
+		} else if rerr != io.EOF {
+			err = rerr
+		}
+	}
+	if err == nil {
 		err = zr.Close()
 	}
 	zlibReaders.Put(zr)

@@ -11,7 +11,7 @@ import (
 // MetaSummary is what the broker needs from an entry's MessageMetadata,
 // read without unmarshalling. Byte-slice fields alias the scanned buffer.
 // Field semantics follow proto.Unmarshal: the last occurrence of a field
-// wins, unknown enum values are ignored, fields with an unexpected wire
+// wins, enum values are kept even if unknown (Go enums are open), fields with an unexpected wire
 // type are skipped as unknown.
 type MetaSummary struct {
 	ProducerName []byte
@@ -176,9 +176,7 @@ func (s *MetaSummary) scan(b []byte) error {
 		case num == mmPartitionKey && isBytes:
 			s.PartitionKey = bs
 		case num == mmCompression && isVarint:
-			if c := int32(v); c >= 0 && c <= int32(pb.CompressionType_SNAPPY) {
-				s.Compression = pb.CompressionType(c)
-			}
+			s.Compression = pb.CompressionType(int32(v)) // may be unknown: Decompress rejects it
 		case num == mmUncompressedSize && isVarint:
 			s.UncompressedSize = uint32(v)
 		case num == mmNumMessages && isVarint:
