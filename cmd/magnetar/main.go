@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	cliadmin "github.com/magnetar/magnetar/cli/admin"
 	"github.com/magnetar/magnetar/cli/client"
 	"github.com/magnetar/magnetar/cli/perf"
 )
@@ -29,6 +30,7 @@ func main() {
 // commands lists every role's command; each package owns its flags.
 func commands() []*cobra.Command {
 	return []*cobra.Command{
+		cliadmin.NewCommand(),
 		client.NewCommand(),
 		perf.NewCommand(),
 	}
