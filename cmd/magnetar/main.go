@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/magnetar/magnetar/bookie/bookiecmd"
 	cliadmin "github.com/magnetar/magnetar/cli/admin"
 	"github.com/magnetar/magnetar/cli/client"
 	"github.com/magnetar/magnetar/cli/perf"
@@ -30,6 +31,7 @@ func main() {
 // commands lists every role's command; each package owns its flags.
 func commands() []*cobra.Command {
 	return []*cobra.Command{
+		bookiecmd.NewCommand(),
 		cliadmin.NewCommand(),
 		client.NewCommand(),
 		perf.NewCommand(),
