@@ -139,9 +139,9 @@ const (
 func (s *MetaSummary) scan(b []byte) error {
 	var haveName, haveSeq, haveTime bool
 	for len(b) > 0 {
-		num, wt, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return fmt.Errorf("%w: message metadata tag: %v", ErrMalformed, protowire.ParseError(n))
+		num, wt, n, err := consumeTag(b)
+		if err != nil {
+			return fmt.Errorf("%w: message metadata tag: %v", ErrMalformed, err)
 		}
 		b = b[n:]
 		var v uint64
@@ -271,9 +271,9 @@ func ScanSingleMetadata(b []byte) (SingleSummary, error) {
 	var s SingleSummary
 	havePayloadSize := false
 	for len(b) > 0 {
-		num, wt, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return SingleSummary{}, fmt.Errorf("%w: single message metadata tag: %v", ErrMalformed, protowire.ParseError(n))
+		num, wt, n, err := consumeTag(b)
+		if err != nil {
+			return SingleSummary{}, fmt.Errorf("%w: single message metadata tag: %v", ErrMalformed, err)
 		}
 		b = b[n:]
 		var v uint64
@@ -329,9 +329,9 @@ func ScanSingleMetadata(b []byte) (SingleSummary, error) {
 func checkPair(b []byte, nestedKV bool) error {
 	var have1, have2 bool
 	for len(b) > 0 {
-		num, wt, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return fmt.Errorf("%w: tag: %v", ErrMalformed, protowire.ParseError(n))
+		num, wt, n, err := consumeTag(b)
+		if err != nil {
+			return fmt.Errorf("%w: tag: %v", ErrMalformed, err)
 		}
 		b = b[n:]
 		if wt != protowire.BytesType {
@@ -361,4 +361,17 @@ func checkPair(b []byte, nestedKV bool) error {
 		return fmt.Errorf("%w: key/value lacks a required field", ErrMalformed)
 	}
 	return nil
+}
+
+// consumeTag is protowire.ConsumeTag that also rejects field numbers above
+// protowire.MaxValidNumber, as proto.Unmarshal does.
+func consumeTag(b []byte) (protowire.Number, protowire.Type, int, error) {
+	num, wt, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return 0, 0, n, protowire.ParseError(n)
+	}
+	if num > protowire.MaxValidNumber {
+		return 0, 0, -1, fmt.Errorf("field number %d out of range", num)
+	}
+	return num, wt, n, nil
 }

@@ -149,6 +149,7 @@ func TestScanMetadataEdgeCases(t *testing.T) {
 			return nil
 		}, false},
 		{"unknown group skipped", tag(tag(base(), 99, protowire.StartGroupType), 99, protowire.EndGroupType), nil, false},
+		{"field number above max", protowire.AppendVarint(protowire.AppendVarint(base(), uint64(protowire.MaxValidNumber+1)<<3), 1), nil, true},
 		{"truncated varint", append(tag(base(), 2, protowire.VarintType), 0x80), nil, true},
 		{"bytes beyond end", protowire.AppendVarint(tag(base(), 6, protowire.BytesType), 50), nil, true},
 		{"property without value", protowire.AppendBytes(tag(base(), 4, protowire.BytesType), protowire.AppendString(tag(nil, 1, protowire.BytesType), "k")), nil, true},
