@@ -24,6 +24,9 @@ const keepBufLimit = 64 * 1024
 // Reader; copy or proto.Clone what must live longer. ReadFrameOwned instead
 // gives a freshly allocated Payload that the caller owns, which is how the
 // broker receives SEND payloads it will store, without a second copy.
+//
+// After any error other than io.EOF the stream position is undefined: the
+// connection should be closed.
 type Reader struct {
 	r        io.Reader
 	maxFrame int
@@ -43,6 +46,10 @@ type Reader struct {
 func NewReader(r io.Reader, maxFrameSize int) *Reader {
 	return &Reader{r: r, maxFrame: maxFrameSize}
 }
+
+// SetMaxFrameSize changes the frame size limit, e.g. once the handshake
+// has settled max_message_size.
+func (r *Reader) SetMaxFrameSize(n int) { r.maxFrame = n }
 
 // ReadFrame reads the next frame into f. f.Payload aliases the Reader's
 // buffer. At a clean frame boundary end of stream it returns io.EOF.

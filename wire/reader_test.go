@@ -203,6 +203,19 @@ func TestSendFastPathMatchesUnmarshal(t *testing.T) {
 	}
 }
 
+func TestSetMaxFrameSize(t *testing.T) {
+	frame, _ := AppendPayloadCommand(nil, sendCmd(1, 1), make([]byte, 500))
+	r := NewReader(bytes.NewReader(append(append([]byte{}, frame...), frame...)), 1<<20)
+	var f Frame
+	if err := r.ReadFrame(&f); err != nil {
+		t.Fatal(err)
+	}
+	r.SetMaxFrameSize(len(frame) - 5)
+	if err := r.ReadFrame(&f); !errors.Is(err, ErrFrameTooLarge) {
+		t.Fatalf("after lowering the limit: %v", err)
+	}
+}
+
 func TestReaderDropsLargeBuffers(t *testing.T) {
 	big := mustPayload(t, sampleMeta(), make([]byte, 2*keepBufLimit))
 	stream, _ := AppendPayloadCommand(nil, sendCmd(1, 1), big)
