@@ -3,7 +3,12 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/magnetar/magnetar/metadata"
 )
@@ -12,6 +17,7 @@ var watchCases = []testCase{
 	{"watch_prefix", testWatchPrefix},
 	{"watch_across_stores", testWatchAcrossStores},
 	{"watch_closed_with_store", testWatchClosedWithStore},
+	{"watch_converges", testWatchConverges},
 }
 
 func testWatchPrefix(t *testing.T, newStore NewStore, root string) {
@@ -114,4 +120,84 @@ func testWatchClosedWithStore(t *testing.T, newStore NewStore, root string) {
 		t.Fatalf("Close: %v", err)
 	}
 	waitClosed(t, ch, "watch channel after store Close")
+}
+
+// testWatchConverges: whatever the interleaving of changes, replaying a watch's events on
+// a snapshot taken before it started gives the final contents of the subtree. (ZooKeeper
+// may coalesce changes, so only the end state is compared.)
+func testWatchConverges(t *testing.T, newStore NewStore, root string) {
+	writer, watcher := newStore(t), newStore(t)
+	keys := []string{"/a", "/a/x", "/a/y", "/a/x/deep", "/b", "/b/1", "/b/2", "/c"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, k := range keys[:4] {
+		mustPut(t, writer, root+k, []byte("initial"), metadata.AnyVersion)
+	}
+	state := snapshot(t, watcher, root)
+
+	ctx, cancel := context.WithCancel(testContext(t))
+	defer cancel()
+	ch, err := watcher.Watch(ctx, root)
+	if err != nil {
+		t.Fatalf("Watch: %v", err)
+	}
+	for i := 0; i < 120; i++ {
+		k := root + keys[rng.IntN(len(keys))]
+		if rng.IntN(3) == 0 {
+			err := writer.Delete(testContext(t), k, metadata.AnyVersion)
+			if err != nil && !errors.Is(err, metadata.ErrNotFound) && !errors.Is(err, metadata.ErrNotEmpty) {
+				t.Fatalf("Delete(%s): %v", k, err)
+			}
+			continue
+		}
+		mustPut(t, writer, k, []byte(fmt.Sprint("v", i)), metadata.AnyVersion)
+	}
+	want := snapshot(t, writer, root)
+
+	deadline := time.Now().Add(eventTimeout)
+	for !reflect.DeepEqual(state, want) {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatal("watch closed early")
+			}
+			if ev.Type == metadata.EventDelete {
+				delete(state, ev.Key)
+			} else {
+				state[ev.Key] = versioned{string(ev.Value), ev.Version}
+			}
+		case <-time.After(time.Until(deadline)):
+			t.Fatalf("replayed events give\n%v\nwant\n%v", state, want)
+		}
+	}
+}
+
+type versioned struct {
+	value   string
+	version int64
+}
+
+// snapshot reads the subtree under root (root included) into a map.
+func snapshot(t *testing.T, s metadata.Store, root string) map[string]versioned {
+	t.Helper()
+	out := map[string]versioned{}
+	var walk func(key string)
+	walk = func(key string) {
+		v, st, err := s.Get(testContext(t), key)
+		if errors.Is(err, metadata.ErrNotFound) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Get(%s): %v", key, err)
+		}
+		out[key] = versioned{string(v), st.Version}
+		children, err := s.Children(testContext(t), key)
+		if err != nil {
+			t.Fatalf("Children(%s): %v", key, err)
+		}
+		for _, c := range children {
+			walk(key + "/" + c)
+		}
+	}
+	walk(root)
+	return out
 }
