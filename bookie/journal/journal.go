@@ -1,0 +1,211 @@
+// Package journal is the bookie's write-ahead log: every add is appended here and
+// fdatasynced before it is acknowledged. One writer goroutine does group commit: it takes
+// every add queued since its last round, writes them with one write and one fdatasync,
+// then hands their callbacks to a second goroutine, so the next round's write overlaps
+// the callbacks of the last.
+//
+// The log is a directory of segment files (<seq>.jnl) that roll over at SegmentSize. A
+// segment is zero-filled ahead of the writer (PreallocSize at a time) so that an
+// fdatasync flushes data, not the file's growing size. A checkpoint Position, kept by
+// the bookie once the entries before it are safe in its entry logs, is where replay
+// starts and before which segments are deleted.
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// Errors Add reports through its callback.
+var (
+	ErrClosed   = errors.New("journal: closed")
+	ErrTooLarge = errors.New("journal: record too large")
+)
+
+// Options configure a journal; zero fields take the defaults.
+type Options struct {
+	// Dir holds the segment files; ideally its own disk.
+	Dir string
+	// SegmentSize is where a segment rolls over; default 512 MiB.
+	SegmentSize int64
+	// PreallocSize is how far ahead of the writer a segment is zero-filled; default 16 MiB.
+	PreallocSize int64
+	// MaxPayload bounds one record's payload; default 16 MiB. Replay treats a longer
+	// length field as corruption.
+	MaxPayload int
+	// MaxBatchBytes bounds the bytes one group commit takes from the queue; default 8 MiB.
+	MaxBatchBytes int
+}
+
+func (o *Options) ensureDefaults() {
+	if o.SegmentSize <= 0 {
+		o.SegmentSize = 512 << 20
+	}
+	if o.PreallocSize <= 0 {
+		o.PreallocSize = 16 << 20
+	}
+	if o.PreallocSize > o.SegmentSize {
+		o.PreallocSize = o.SegmentSize
+	}
+	if o.MaxPayload <= 0 {
+		o.MaxPayload = 16 << 20
+	}
+	if o.MaxBatchBytes <= 0 {
+		o.MaxBatchBytes = 8 << 20
+	}
+}
+
+// op is one queued add, kept by value in the queue so that queuing allocates nothing.
+type op struct {
+	ledgerID, entryID, lac int64
+	data                   []byte
+	cb                     func(error)
+}
+
+// Journal is an open journal. Add is safe for concurrent use.
+type Journal struct {
+	opts Options
+
+	mu      sync.Mutex
+	queue   []op // adds waiting for the writer, guarded by mu
+	closed  bool
+	failErr error         // set when a write or sync failed: the journal is unusable
+	wake    chan struct{} // cap 1: the writer has work
+	free    chan []op     // recycled batches
+
+	posMu sync.Mutex
+	pos   Position // end of the data written so far, guarded by posMu
+
+	w        *segmentWriter // owned by the writer goroutine
+	done     chan batch     // written batches whose callbacks are due
+	stopped  chan struct{}  // closed when both goroutines have exited
+	closeErr error
+
+	stats struct{ rounds, records, bytes atomic.Int64 }
+}
+
+// Stats counts the journal's work since Open.
+type Stats struct {
+	Rounds  int64 // group commits, i.e. fdatasyncs of batches
+	Records int64
+	Bytes   int64
+}
+
+// Stats returns the counters; Records/Rounds is the mean group-commit size.
+func (j *Journal) Stats() Stats {
+	return Stats{Rounds: j.stats.rounds.Load(), Records: j.stats.records.Load(), Bytes: j.stats.bytes.Load()}
+}
+
+// Open replays the journal from `from` (calling replay for every record, in order, with
+// a torn tail repaired) and then starts a new segment for writing.
+func Open(opts Options, from Position, replayFn func(Record) error) (*Journal, error) {
+	opts.ensureDefaults()
+	if opts.Dir == "" {
+		return nil, errors.New("journal: no directory")
+	}
+	if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("journal: create %s: %w", opts.Dir, err)
+	}
+	if replayFn == nil {
+		replayFn = func(Record) error { return nil }
+	}
+	last, err := replay(&opts, from, replayFn)
+	if err != nil {
+		return nil, err
+	}
+	seq := max(last, from.Segment) + 1
+	w, err := createSegment(&opts, seq)
+	if err != nil {
+		return nil, err
+	}
+	j := &Journal{
+		opts:    opts,
+		wake:    make(chan struct{}, 1),
+		free:    make(chan []op, 4),
+		pos:     Position{Segment: seq},
+		w:       w,
+		done:    make(chan batch, 2),
+		stopped: make(chan struct{}),
+	}
+	go j.callbacks()
+	go j.writeLoop()
+	return j, nil
+}
+
+// Add queues a record; cb runs once it is durable (nil) or failed. cb runs on the
+// journal's callback goroutine and must not block long. data is not retained after cb.
+func (j *Journal) Add(ledgerID, entryID, lac int64, data []byte, cb func(error)) {
+	if len(data) > j.opts.MaxPayload {
+		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), j.opts.MaxPayload))
+		return
+	}
+	j.mu.Lock()
+	if j.closed || j.failErr != nil {
+		err := j.failErr
+		j.mu.Unlock()
+		if err == nil {
+			err = ErrClosed
+		}
+		cb(err)
+		return
+	}
+	j.queue = append(j.queue, op{ledgerID: ledgerID, entryID: entryID, lac: lac, data: data, cb: cb})
+	j.mu.Unlock()
+	select {
+	case j.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Position returns the end of the data written so far: every record added before the
+// call that has reached the writer lies before it. The bookie takes it as a checkpoint
+// candidate before flushing its write cache.
+func (j *Journal) Position() Position {
+	j.posMu.Lock()
+	defer j.posMu.Unlock()
+	return j.pos
+}
+
+// DeleteBefore removes the segments that lie wholly before p (never the one being
+// written).
+func (j *Journal) DeleteBefore(p Position) error {
+	seqs, err := listSegments(j.opts.Dir)
+	if err != nil {
+		return err
+	}
+	cur := j.Position().Segment
+	removed := false
+	for _, seq := range seqs {
+		if seq >= p.Segment || seq >= cur {
+			break
+		}
+		if err := os.Remove(segmentName(j.opts.Dir, seq)); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("journal: remove segment %d: %w", seq, err)
+		}
+		removed = true
+	}
+	if removed {
+		return syncDir(j.opts.Dir)
+	}
+	return nil
+}
+
+// Close stops taking adds, writes and syncs the queued ones, runs their callbacks and
+// closes the segment.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	already := j.closed
+	j.closed = true
+	j.mu.Unlock()
+	if !already {
+		select {
+		case j.wake <- struct{}{}:
+		default:
+		}
+	}
+	<-j.stopped
+	return j.closeErr
+}

@@ -1,0 +1,93 @@
+package journal
+
+import (
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+)
+
+// A record on disk:
+//
+//	[len u32][crc u32][ledgerID i64][entryID i64][lac i64][payload]
+//
+// len counts everything after the crc field (so it is never below bodyHeader, and a zero
+// length is the preallocated, never-written tail of a segment); crc is CRC-32C over the
+// len field and the body. All integers are big-endian.
+const (
+	frameHeader = 8  // len + crc
+	bodyHeader  = 24 // ledgerID + entryID + lac
+	// RecordOverhead is the number of bytes a record adds to its payload.
+	RecordOverhead = frameHeader + bodyHeader
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Errors of decoding; replay stops at the first record that fails.
+var (
+	errEndOfData = errors.New("journal: end of data")
+	errTorn      = errors.New("journal: torn or corrupt record")
+)
+
+// Record is one journaled entry as replay returns it.
+type Record struct {
+	LedgerID, EntryID, LastAddConfirmed int64
+	// Data is only valid during the replay callback; copy it to keep it.
+	Data []byte
+	// Pos is where the record starts; End is where the next one would start.
+	Pos, End Position
+}
+
+// appendRecord encodes one record onto buf.
+func appendRecord(buf []byte, ledgerID, entryID, lac int64, data []byte) []byte {
+	start := len(buf)
+	n := bodyHeader + len(data)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
+	buf = binary.BigEndian.AppendUint32(buf, 0) // crc, filled below
+	buf = binary.BigEndian.AppendUint64(buf, uint64(ledgerID))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(entryID))
+	buf = binary.BigEndian.AppendUint64(buf, uint64(lac))
+	buf = append(buf, data...)
+	crc := crc32.Update(0, castagnoli, buf[start:start+4])
+	crc = crc32.Update(crc, castagnoli, buf[start+frameHeader:])
+	binary.BigEndian.PutUint32(buf[start+4:], crc)
+	return buf
+}
+
+// decodeRecord decodes the record at the start of b. It returns the record's size,
+// errEndOfData at a zero length (the unwritten tail of a segment), and errTorn if the
+// record is cut short, longer than maxBody, or fails its checksum.
+func decodeRecord(b []byte, maxBody int) (r Record, size int, err error) {
+	if len(b) < frameHeader {
+		if allZero(b) {
+			return r, 0, errEndOfData
+		}
+		return r, 0, errTorn
+	}
+	n := int(binary.BigEndian.Uint32(b))
+	if n == 0 {
+		return r, 0, errEndOfData
+	}
+	if n < bodyHeader || n > maxBody || len(b) < frameHeader+n {
+		return r, 0, errTorn
+	}
+	body := b[frameHeader : frameHeader+n]
+	crc := crc32.Update(0, castagnoli, b[:4])
+	crc = crc32.Update(crc, castagnoli, body)
+	if crc != binary.BigEndian.Uint32(b[4:]) {
+		return r, 0, errTorn
+	}
+	r.LedgerID = int64(binary.BigEndian.Uint64(body))
+	r.EntryID = int64(binary.BigEndian.Uint64(body[8:]))
+	r.LastAddConfirmed = int64(binary.BigEndian.Uint64(body[16:]))
+	r.Data = body[bodyHeader:]
+	return r, frameHeader + n, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
