@@ -1,0 +1,197 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/magnetar/magnetar/bookie"
+	"github.com/magnetar/magnetar/metadata"
+	"github.com/magnetar/magnetar/metadata/embedded"
+)
+
+// testCluster is a metadata store and bookies in process; the ledger client reaches every
+// bookie through a faultClient, which lets a test delay, hang, reorder or corrupt.
+type testCluster struct {
+	t     *testing.T
+	store metadata.Store
+
+	mu    sync.Mutex
+	nodes map[string]*testNode
+}
+
+type testNode struct {
+	id, rack string
+	mem      *memBookie
+	fc       *faultClient
+}
+
+// startCluster starts one bookie per rack given.
+func startCluster(t *testing.T, racks ...string) *testCluster {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	c := &testCluster{t: t, store: st, nodes: map[string]*testNode{}}
+	for i, rack := range racks {
+		c.addBookie(fmt.Sprintf("127.0.0.1:%d", 3181+i), rack)
+	}
+	return c
+}
+
+func (c *testCluster) addBookie(id, rack string) *testNode {
+	c.t.Helper()
+	n := &testNode{id: id, rack: rack, mem: newMemBookie()}
+	n.fc = &faultClient{inner: n.mem}
+	val, _ := json.Marshal(bookieInfo{Rack: rack, Address: id})
+	if _, err := c.store.Put(context.Background(), availablePath+"/"+id, val, metadata.AnyVersion, metadata.Ephemeral()); err != nil {
+		c.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.nodes[id] = n
+	c.mu.Unlock()
+	c.t.Cleanup(n.fc.releaseAll)
+	return n
+}
+
+func (c *testCluster) node(id string) *testNode {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.nodes[id]
+	if n == nil {
+		c.t.Fatalf("no bookie %s", id)
+	}
+	return n
+}
+
+// kill stops a bookie: it deregisters and fails every request from now on.
+func (c *testCluster) kill(id string) {
+	c.t.Helper()
+	n := c.node(id)
+	if err := c.store.Delete(context.Background(), availablePath+"/"+id, metadata.AnyVersion); err != nil {
+		c.t.Fatal(err)
+	}
+	n.mem.kill()
+}
+
+func (c *testCluster) dial(id string) (bookie.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.nodes[id]
+	if !ok {
+		return nil, fmt.Errorf("unknown bookie %s", id)
+	}
+	return n.fc, nil
+}
+
+func (c *testCluster) client(addTimeoutMs int64) *Client {
+	c.t.Helper()
+	cl, err := NewClient(Config{Store: c.store, Dial: c.dial, AddTimeoutMs: addTimeoutMs})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cl
+}
+
+// meta reads a ledger's stored metadata.
+func (c *testCluster) meta(id int64) *ledgerMeta {
+	c.t.Helper()
+	m, _, err := readMeta(context.Background(), c.store, id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return m
+}
+
+// faultClient wraps a bookie's client and injects faults into adds and reads.
+type faultClient struct {
+	inner bookie.Client
+
+	mu      sync.Mutex
+	hang    bool          // adds are held unanswered until releaseAll
+	held    []func(error) // callbacks of held adds
+	jitter  time.Duration // each add's answer is delayed by a random time up to jitter
+	corrupt bool          // reads return a damaged copy
+	// answered records the entry ids of adds in the order their answers were passed on.
+	answered []int64
+}
+
+func (f *faultClient) set(fn func(f *faultClient)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+func (f *faultClient) AddEntry(req *bookie.AddRequest, cb func(error)) {
+	f.mu.Lock()
+	if f.hang {
+		f.held = append(f.held, cb)
+		f.mu.Unlock()
+		return
+	}
+	jitter := f.jitter
+	f.mu.Unlock()
+	eid := req.EntryID
+	answer := func(err error) {
+		f.mu.Lock()
+		f.answered = append(f.answered, eid)
+		f.mu.Unlock()
+		cb(err)
+	}
+	if jitter == 0 {
+		f.inner.AddEntry(req, answer)
+		return
+	}
+	f.inner.AddEntry(req, func(err error) {
+		time.AfterFunc(rand.N(jitter), func() { answer(err) })
+	})
+}
+
+// releaseAll answers the held adds with a timeout error and stops holding.
+func (f *faultClient) releaseAll() {
+	f.mu.Lock()
+	held := f.held
+	f.held, f.hang = nil, false
+	f.mu.Unlock()
+	for _, cb := range held {
+		cb(bookie.ErrTimeout)
+	}
+}
+
+// inversions counts answers that came after the answer of a later entry.
+func (f *faultClient) inversions() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for i := 1; i < len(f.answered); i++ {
+		if f.answered[i] < f.answered[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
+func (f *faultClient) ReadEntry(ctx context.Context, lid, eid int64, flags bookie.ReadFlags, key []byte) (bookie.ReadResult, error) {
+	res, err := f.inner.ReadEntry(ctx, lid, eid, flags, key)
+	f.mu.Lock()
+	corrupt := f.corrupt
+	f.mu.Unlock()
+	if err == nil && corrupt && len(res.Data) > 0 {
+		d := append([]byte(nil), res.Data...)
+		d[len(d)-1] ^= 0x55
+		res.Data = d
+	}
+	return res, err
+}
+
+func (f *faultClient) ReadLAC(ctx context.Context, lid int64) (int64, error) {
+	return f.inner.ReadLAC(ctx, lid)
+}
+
+func (f *faultClient) Close() error { return nil }
