@@ -53,8 +53,8 @@ func (r *Resources) Store() metadata.Store { return r.store }
 // Defaults are the broker-level policy defaults.
 func (r *Resources) Defaults() Defaults { return r.defaults }
 
-func clusterKey(name string) string            { return ClustersPath + "/" + name }
-func tenantKey(tenant string) string           { return PoliciesPath + "/" + tenant }
+func clusterKey(name string) string              { return ClustersPath + "/" + name }
+func tenantKey(tenant string) string             { return PoliciesPath + "/" + tenant }
 func namespaceKey(ns topicname.Namespace) string { return PoliciesPath + "/" + ns.String() }
 
 func partitionedKey(t topicname.Name) string {
