@@ -1,12 +1,10 @@
 package embedded_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/magnetar/magnetar/metadata"
 	"github.com/magnetar/magnetar/metadata/conformance"
 	"github.com/magnetar/magnetar/metadata/embedded"
+	"github.com/magnetar/magnetar/metadata/testservers"
 )
 
 // TestConformance runs the shared suite; every test gets its own database and each
@@ -100,36 +99,15 @@ func TestSurvivesRestart(t *testing.T) {
 	}
 }
 
-const crashDirEnv = "MAGNETAR_TEST_EMBEDDED_CRASH_DIR"
-
 // TestEphemeralKeysOfCrashedProcess: a process holding ephemeral keys is killed (SIGKILL,
 // no Close); the next Open removes its ephemeral keys and keeps its persistent ones.
 func TestEphemeralKeysOfCrashedProcess(t *testing.T) {
-	if dir := os.Getenv(crashDirEnv); dir != "" {
-		crashHelper(dir)
+	if testservers.IsChild() {
+		holdKeys(t, os.Getenv("HOLDER_DIR"))
 		return
 	}
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestEphemeralKeysOfCrashedProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashDirEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start holder process: %v", err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "ready\n" {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("holder process said %q, %v; want ready", line, err)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
+	testservers.StartChild(t, t.Name(), "HOLDER_DIR="+dir).Kill()
 
 	s := open(t, dir)
 	defer s.Close()
@@ -144,25 +122,16 @@ func TestEphemeralKeysOfCrashedProcess(t *testing.T) {
 	}
 }
 
-// crashHelper is the holder process: it writes, says ready, and waits to be killed.
-func crashHelper(dir string) {
-	s, err := embedded.Open(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+// holdKeys is the child's part: write from two sessions, then wait to be killed.
+func holdKeys(t *testing.T, dir string) {
+	s := open(t, dir)
+	if _, err := s.Put(ctx(t), "/owners/bundle-1", []byte("me"), metadata.NotExists, metadata.Ephemeral()); err != nil {
+		t.Fatal(err)
 	}
-	c := context.Background()
-	if _, err := s.Put(c, "/owners/bundle-1", []byte("me"), metadata.NotExists, metadata.Ephemeral()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+	if _, err := s.NewSession().Put(ctx(t), "/kept", []byte("durable"), metadata.NotExists); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := s.NewSession().Put(c, "/kept", []byte("durable"), metadata.NotExists); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	fmt.Println("ready")
-	time.Sleep(time.Minute)
-	os.Exit(3)
+	testservers.Ready()
 }
 
 // TestSessionsAreIndependent: closing one session leaves another's ephemeral keys;
