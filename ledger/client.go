@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -43,18 +44,27 @@ func newClient(cfg Config) (*Client, error) {
 	return &Client{impl: c}, nil
 }
 
-// conn returns the client of a bookie, dialling it on first use.
+// conn returns the client of a bookie, dialling it on first use. Dialling happens
+// outside the lock: a slow connect to one bookie holds up no other.
 func (c *client) conn(id string) (bookie.Client, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cl, ok := c.conns[id]; ok {
+	cl, ok := c.conns[id]
+	c.mu.Unlock()
+	if ok {
 		return cl, nil
 	}
 	cl, err := c.dial(id)
 	if err != nil {
 		return nil, fmt.Errorf("dial bookie %s: %w", id, err)
 	}
+	c.mu.Lock()
+	if other, ok := c.conns[id]; ok {
+		c.mu.Unlock()
+		cl.Close() // lost a race with another dial of the same bookie
+		return other, nil
+	}
 	c.conns[id] = cl
+	c.mu.Unlock()
 	return cl, nil
 }
 
@@ -102,15 +112,13 @@ func (c *client) create(ctx context.Context, opts CreateOptions) (*WriteHandle, 
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("create ledger: %w", err)
 	}
-	cands, err := availableBookies(ctx, c.store)
+	slots, err := c.pickEnsemble(ctx, m.EnsembleSize)
 	if err != nil {
 		return nil, fmt.Errorf("create ledger: %w", err)
 	}
-	ens, err := choose(cands, m.EnsembleSize, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("create ledger: %w", err)
+	for i, s := range slots {
+		m.Ensembles[0].Bookies[i] = s.id
 	}
-	m.Ensembles[0].Bookies = ens
 	key := masterKey(opts.Password)
 	m.PasswordDigest = passwordDigest(key)
 
@@ -122,11 +130,44 @@ func (c *client) create(ctx context.Context, opts CreateOptions) (*WriteHandle, 
 	if err != nil {
 		return nil, fmt.Errorf("create ledger: %w", err)
 	}
-	w, err := newWriter(c, id, m, version, key)
-	if err != nil {
-		return nil, fmt.Errorf("create ledger %d: %w", id, err)
-	}
+	w := newWriter(c, id, m, version, key, slots)
 	return &WriteHandle{impl: w}, nil
+}
+
+// pickEnsemble chooses n bookies (rack-aware) and dials them; one that cannot be dialled
+// is replaced by another.
+func (c *client) pickEnsemble(ctx context.Context, n int) ([]*slot, error) {
+	cands, err := availableBookies(ctx, c.store)
+	if err != nil {
+		return nil, err
+	}
+	bad := map[string]bool{}
+	for {
+		ids, err := choose(cands, n, nil, bad)
+		if err != nil {
+			return nil, err
+		}
+		slots, err := c.dialAll(ids, bad)
+		if err == nil {
+			return slots, nil
+		}
+	}
+}
+
+// dialAll dials every bookie of ids; on failure it marks the bookie bad and returns the
+// error.
+func (c *client) dialAll(ids []string, bad map[string]bool) ([]*slot, error) {
+	slots := make([]*slot, len(ids))
+	for i, id := range ids {
+		cl, err := c.conn(id)
+		if err != nil {
+			slog.Warn("ledger: cannot dial bookie", "bookie", id, "err", err)
+			bad[id] = true
+			return nil, err
+		}
+		slots[i] = &slot{id: id, cl: cl}
+	}
+	return slots, nil
 }
 
 func (c *client) delete(ctx context.Context, id int64) error {

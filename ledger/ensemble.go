@@ -126,24 +126,17 @@ func (w *writer) resendLocked(replaced uint64) []*send {
 // stores the new fragment. It returns the new metadata, its version and the new slots
 // (nil where a position keeps its bookie).
 func (w *writer) replace(ctx context.Context, m *ledgerMeta, version int64, old []*slot, failed uint64, fragStart int64, bad map[string]bool) (*ledgerMeta, int64, []*slot, error) {
-	slots, err := w.pickReplacements(ctx, old, failed, bad)
+	ids := make([]string, len(old))
+	for i, s := range old {
+		ids[i] = s.id
+	}
+	slots, err := w.c.pickReplacements(ctx, ids, failed, bad)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	bookies := make([]string, len(old))
-	for i := range old {
-		bookies[i] = old[i].id
-		if slots[i] != nil {
-			bookies[i] = slots[i].id
-		}
-	}
+	bookies := replaced(ids, slots)
 	for {
-		nm := m.clone()
-		if last := &nm.Ensembles[len(nm.Ensembles)-1]; last.FirstEntryID >= fragStart {
-			last.Bookies = bookies // nothing acknowledged in it yet: rewrite it
-		} else {
-			nm.Ensembles = append(nm.Ensembles, fragment{FirstEntryID: fragStart, Bookies: bookies})
-		}
+		nm := withFragment(m, fragStart, bookies)
 		nv, err := writeMeta(ctx, w.c.store, w.lid, nm, version)
 		if err == nil {
 			return nm, nv, slots, nil
@@ -158,20 +151,47 @@ func (w *writer) replace(ctx context.Context, m *ledgerMeta, version int64, old 
 		if cur.State != stateOpen {
 			return nil, 0, nil, fmt.Errorf("ledger is %s: %w", cur.State, ErrFenced)
 		}
-		if slices.EqualFunc(cur.Ensembles, nm.Ensembles, func(a, b fragment) bool {
-			return a.FirstEntryID == b.FirstEntryID && slices.Equal(a.Bookies, b.Bookies)
-		}) {
+		if sameEnsembles(cur, nm) {
 			return cur, cv, slots, nil // our write landed though its answer was lost
 		}
 		m, version = cur, cv
 	}
 }
 
-// pickReplacements chooses rack-aware replacements for the failed positions among the
-// writable bookies not in the ensemble and not failed before, and dials them; a bookie
-// that cannot be dialled is skipped.
-func (w *writer) pickReplacements(ctx context.Context, old []*slot, failed uint64, bad map[string]bool) ([]*slot, error) {
-	cands, err := availableBookies(ctx, w.c.store)
+// withFragment returns m with the ensemble bookies from entry start on. A last fragment
+// that starts there already (nothing in it was acknowledged) is rewritten.
+func withFragment(m *ledgerMeta, start int64, bookies []string) *ledgerMeta {
+	nm := m.clone()
+	if last := &nm.Ensembles[len(nm.Ensembles)-1]; last.FirstEntryID >= start {
+		last.Bookies = slices.Clone(bookies)
+	} else {
+		nm.Ensembles = append(nm.Ensembles, fragment{FirstEntryID: start, Bookies: slices.Clone(bookies)})
+	}
+	return nm
+}
+
+func sameEnsembles(a, b *ledgerMeta) bool {
+	return slices.EqualFunc(a.Ensembles, b.Ensembles, func(x, y fragment) bool {
+		return x.FirstEntryID == y.FirstEntryID && slices.Equal(x.Bookies, y.Bookies)
+	})
+}
+
+// replaced returns ids with the slots' bookies in the positions that have one.
+func replaced(ids []string, slots []*slot) []string {
+	out := slices.Clone(ids)
+	for i, s := range slots {
+		if s != nil {
+			out[i] = s.id
+		}
+	}
+	return out
+}
+
+// pickReplacements chooses rack-aware replacements for the failed positions of ensemble
+// among the writable bookies not in it and not in bad, and dials them; a bookie that
+// cannot be dialled is skipped. The slots returned are nil where a position stays.
+func (c *client) pickReplacements(ctx context.Context, ensemble []string, failed uint64, bad map[string]bool) ([]*slot, error) {
+	cands, err := availableBookies(ctx, c.store)
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +200,10 @@ func (w *writer) pickReplacements(ctx context.Context, old []*slot, failed uint6
 		racks[b.ID] = b
 	}
 	var keep []bookieInfo
-	for i, s := range old {
-		bad[s.id] = true // never pick a member twice
+	for i, id := range ensemble {
+		bad[id] = true // never pick a member twice
 		if failed&(1<<uint(i)) == 0 {
-			if b, ok := racks[s.id]; ok {
+			if b, ok := racks[id]; ok {
 				keep = append(keep, b)
 			}
 		}
@@ -193,24 +213,17 @@ func (w *writer) pickReplacements(ctx context.Context, old []*slot, failed uint6
 		if err != nil {
 			return nil, err
 		}
-		slots := make([]*slot, len(old))
-		k, ok := 0, true
-		for i := range old {
-			if failed&(1<<uint(i)) == 0 {
-				continue
-			}
-			cl, err := w.c.conn(ids[k])
-			if err != nil {
-				slog.Warn("ledger ensemble change: cannot dial replacement", "ledger", w.lid, "bookie", ids[k], "err", err)
-				bad[ids[k]], ok = true, false
-				break
-			}
-			slots[i] = &slot{id: ids[k], cl: cl}
-			k++
+		news, err := c.dialAll(ids, bad)
+		if err != nil {
+			continue
 		}
-		if ok {
-			return slots, nil
+		slots := make([]*slot, len(ensemble))
+		for i := range ensemble {
+			if failed&(1<<uint(i)) != 0 {
+				slots[i], news = news[0], news[1:]
+			}
 		}
+		return slots, nil
 	}
 }
 

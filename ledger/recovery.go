@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/magnetar/magnetar/bookie"
@@ -49,7 +50,7 @@ func (c *client) recover(ctx context.Context, id int64, m *ledgerMeta, version i
 	if err != nil {
 		return nil, fmt.Errorf("recover ledger %d: %w", id, err)
 	}
-	last, length, err := c.recoverTail(ctx, id, m, key, lac)
+	last, length, m, version, err := c.recoverTail(ctx, id, m, version, key, lac)
 	if err != nil {
 		return nil, fmt.Errorf("recover ledger %d: %w", id, err)
 	}
@@ -140,43 +141,136 @@ func (c *client) lastConfirmed(ctx context.Context, id int64, m *ledgerMeta, fen
 	return 0, fmt.Errorf("read last add confirmed: too few bookies answered: %w", errors.Join(errs...))
 }
 
-// recoverTail finds and re-replicates the entries after lac and returns the last entry id
-// and the ledger's length.
-func (c *client) recoverTail(ctx context.Context, id int64, m *ledgerMeta, key []byte, lac int64) (int64, int64, error) {
+// recoverTail finds the entries after lac and re-adds them to their write sets. A bookie
+// that fails a re-add is replaced as a writer would replace it: a new fragment from lac+1
+// (stored while the ledger is IN_RECOVERY) and the entries of its position re-added to the
+// replacement. It returns the last entry, the ledger's length and the metadata.
+func (c *client) recoverTail(ctx context.Context, id int64, m *ledgerMeta, version int64, key []byte, lac int64) (int64, int64, *ledgerMeta, int64, error) {
 	var length int64
 	if lac >= 0 {
 		f, found, err := c.recoveryRead(ctx, id, m, lac)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, 0, err
 		}
 		if !found {
-			return 0, 0, fmt.Errorf("entry %d at the last add confirmed is missing", lac)
+			return 0, 0, nil, 0, fmt.Errorf("entry %d at the last add confirmed is missing", lac)
 		}
 		length = f.length
 	}
-	adds := newTailAdds(m.AckQuorum, m.WriteQuorum)
-	e := lac + 1
-	for ; ; e++ {
+	var tail [][]byte
+	for e := lac + 1; ; e++ {
 		f, found, err := c.recoveryRead(ctx, id, m, e)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, nil, 0, err
 		}
 		if !found {
 			break
 		}
+		tail = append(tail, f.raw)
 		length = f.length
-		ens := m.fragmentFor(e)
-		for i := 0; i < m.WriteQuorum; i++ {
-			b := ens[(e+int64(i))%int64(len(ens))]
-			adds.add(c, b, &bookie.AddRequest{
-				LedgerID: id, EntryID: e, LastAddConfirmed: lac, MasterKey: key, Recovery: true, Data: f.raw,
+	}
+	last := lac + int64(len(tail))
+	if len(tail) == 0 {
+		return last, length, m, version, nil
+	}
+	// Every entry after lac is in the last fragment: it starts at most at lac+1.
+	first, ens := lac+1, slices.Clone(m.last().Bookies)
+	acked := make([]uint64, len(tail))
+	todo := make([]uint64, len(tail))
+	for i := range tail {
+		todo[i] = writeSetMask(first+int64(i), m.EnsembleSize, m.WriteQuorum)
+	}
+	bad := map[string]bool{}
+	for round := 0; ; round++ {
+		failed, err := c.readdTail(ctx, id, key, lac, first, tail, ens, todo, acked)
+		if err != nil {
+			return 0, 0, nil, 0, err
+		}
+		short := false
+		for i := range tail {
+			short = short || bits.OnesCount64(acked[i]) < m.AckQuorum
+		}
+		if !short {
+			return last, length, m, version, nil
+		}
+		if round == m.EnsembleSize {
+			return 0, 0, nil, 0, fmt.Errorf("re-replicate the tail: bookies keep failing")
+		}
+		slots, err := c.pickReplacements(ctx, ens, failed, bad)
+		if err != nil {
+			return 0, 0, nil, 0, fmt.Errorf("re-replicate the tail: %w", err)
+		}
+		ens = replaced(ens, slots)
+		nm := withFragment(m, first, ens)
+		if version, err = writeMeta(ctx, c.store, id, nm, version); err != nil {
+			return 0, 0, nil, 0, fmt.Errorf("re-replicate the tail: ensemble change: %w", err)
+		}
+		slog.Info("ledger recovery ensemble change", "ledger", id, "firstEntry", first, "ensemble", ens)
+		m = nm
+		for i := range tail {
+			acked[i] &^= failed
+			todo[i] = writeSetMask(first+int64(i), m.EnsembleSize, m.WriteQuorum) & failed
+		}
+	}
+}
+
+// readdTail sends the recovery adds todo[i] (ensemble positions) of each tail entry and
+// waits for the answers, a bookie silent for the add timeout counting as failed. It
+// records successes in acked and returns the positions that failed.
+func (c *client) readdTail(ctx context.Context, id int64, key []byte, lac, first int64, tail [][]byte, ens []string, todo, acked []uint64) (uint64, error) {
+	type answer struct {
+		i, pos int
+		err    error
+	}
+	total := 0
+	for _, t := range todo {
+		total += bits.OnesCount64(t)
+	}
+	ch := make(chan answer, total) // buffered: late answers never block
+	for i, raw := range tail {
+		for t := todo[i]; t != 0; t &= t - 1 {
+			pos := bits.TrailingZeros64(t)
+			b := ens[pos]
+			cl, err := c.conn(b)
+			if err != nil {
+				ch <- answer{i, pos, err}
+				continue
+			}
+			req := &bookie.AddRequest{LedgerID: id, EntryID: first + int64(i), LastAddConfirmed: lac, MasterKey: key, Recovery: true, Data: raw}
+			cl.AddEntry(req, func(err error) {
+				if err != nil {
+					c.connFailed(b, cl, err)
+				}
+				ch <- answer{i, pos, err}
 			})
 		}
 	}
-	if err := adds.wait(ctx, c.addTimeout); err != nil {
-		return 0, 0, err
+	answered := make([]uint64, len(tail))
+	var failed uint64
+	timer := time.NewTimer(c.addTimeout)
+	defer timer.Stop()
+	for range total {
+		select {
+		case a := <-ch:
+			answered[a.i] |= 1 << uint(a.pos)
+			if a.err == nil {
+				acked[a.i] |= 1 << uint(a.pos)
+			} else {
+				if errors.Is(a.err, bookie.ErrUnauthorized) {
+					return 0, fmt.Errorf("re-add entry %d: bookie %s: %w", first+int64(a.i), ens[a.pos], a.err)
+				}
+				failed |= 1 << uint(a.pos)
+			}
+		case <-timer.C:
+			for i := range tail {
+				failed |= todo[i] &^ answered[i]
+			}
+			return failed, nil
+		case <-ctx.Done():
+			return 0, fmt.Errorf("re-replicate the tail: %w", ctx.Err())
+		}
 	}
-	return e - 1, length, nil
+	return failed, nil
 }
 
 // recoveryRead reads entry e from its whole write set at once. It returns the entry as
@@ -198,110 +292,36 @@ func (c *client) recoveryRead(ctx context.Context, id int64, m *ledgerMeta, e in
 			ch <- answer{f, err}
 		}()
 	}
+	// Enough denials prove the entry was never acknowledged, but a replica that has it
+	// still counts: it is kept (more of the old writer's tail, never a fork) when it
+	// answers before the others or within the add timeout.
 	denied := 0
 	var errs []error
+	var grace <-chan time.Time
 	for range m.WriteQuorum {
-		a := <-ch
+		var a answer
+		select {
+		case a = <-ch:
+		case <-grace:
+			return frame{}, false, nil
+		case <-ctx.Done():
+			return frame{}, false, fmt.Errorf("entry %d: %w", e, ctx.Err())
+		}
 		switch {
 		case a.err == nil:
 			return a.f, true, nil
 		case errors.Is(a.err, bookie.ErrNoSuchEntry), errors.Is(a.err, bookie.ErrNoSuchLedger):
-			if denied++; denied >= m.WriteQuorum-m.AckQuorum+1 {
-				return frame{}, false, nil
+			if denied++; denied == m.WriteQuorum-m.AckQuorum+1 {
+				t := time.NewTimer(c.addTimeout)
+				defer t.Stop()
+				grace = t.C
 			}
 		default:
 			errs = append(errs, a.err)
 		}
 	}
+	if denied >= m.WriteQuorum-m.AckQuorum+1 {
+		return frame{}, false, nil
+	}
 	return frame{}, false, fmt.Errorf("entry %d: cannot tell whether it exists: %w", e, errors.Join(errs...))
-}
-
-// tailAdds tracks the recovery adds: each entry needs an ack quorum of them.
-type tailAdds struct {
-	aq, wq int
-
-	mu      sync.Mutex
-	entries map[int64]*[2]int // entry -> {acknowledged, answered}
-	open    int               // entries neither at quorum nor failed
-	err     error
-	wake    chan struct{}
-}
-
-func newTailAdds(aq, wq int) *tailAdds {
-	return &tailAdds{aq: aq, wq: wq, entries: map[int64]*[2]int{}, wake: make(chan struct{}, 1)}
-}
-
-func (t *tailAdds) add(c *client, b string, req *bookie.AddRequest) {
-	t.mu.Lock()
-	st, ok := t.entries[req.EntryID]
-	if !ok {
-		st = new([2]int)
-		t.entries[req.EntryID] = st
-		t.open++
-	}
-	t.mu.Unlock()
-	cl, err := c.conn(b)
-	if err != nil {
-		t.answer(st, req.EntryID, err)
-		return
-	}
-	cl.AddEntry(req, func(err error) {
-		if err != nil {
-			c.connFailed(b, cl, err)
-			err = fmt.Errorf("bookie %s: %w", b, err)
-		}
-		t.answer(st, req.EntryID, err)
-	})
-}
-
-func (t *tailAdds) answer(st *[2]int, e int64, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	wasOpen := st[0] < t.aq && st[1]-st[0] <= t.wq-t.aq
-	st[1]++
-	if err == nil {
-		st[0]++
-	}
-	switch {
-	case !wasOpen:
-	case st[0] == t.aq:
-		t.open--
-	case st[1]-st[0] > t.wq-t.aq:
-		t.open--
-		if t.err == nil {
-			t.err = fmt.Errorf("re-replicate entry %d: too few bookies took it: %w", e, err)
-		}
-	default:
-		return
-	}
-	select {
-	case t.wake <- struct{}{}:
-	default:
-	}
-}
-
-// wait returns once every entry reached its ack quorum or one cannot.
-// A bookie that does not answer within the add timeout fails the recovery, which can be
-// run again.
-func (t *tailAdds) wait(ctx context.Context, timeout time.Duration) error {
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		t.mu.Lock()
-		open, err := t.open, t.err
-		t.mu.Unlock()
-		switch {
-		case err != nil:
-			return err
-		case open == 0:
-			return nil
-		}
-		select {
-		case <-t.wake:
-		case <-timer.C:
-			return fmt.Errorf("re-replicate the tail: %d entries short of an ack quorum after %v: %w", open, timeout, bookie.ErrTimeout)
-		case <-ctx.Done():
-			return fmt.Errorf("re-replicate the tail: %w", ctx.Err())
-		}
-	}
 }

@@ -91,24 +91,18 @@ type writer struct {
 	drained      []chan struct{}
 }
 
-func newWriter(c *client, id int64, m *ledgerMeta, version int64, key []byte) (*writer, error) {
+func newWriter(c *client, id int64, m *ledgerMeta, version int64, key []byte, ens []*slot) *writer {
 	w := &writer{
 		c: c, lid: id, key: key,
 		ensSize: m.EnsembleSize, wq: m.WriteQuorum, aq: m.AckQuorum,
 		timeoutTks: c.timeoutTicks(),
 		meta:       m, version: version,
+		ens:  ens,
 		lacV: -1,
 		bad:  map[string]bool{},
 	}
-	for _, id := range m.last().Bookies {
-		cl, err := c.conn(id)
-		if err != nil {
-			return nil, err
-		}
-		w.ens = append(w.ens, &slot{id: id, cl: cl})
-	}
 	c.register(w)
-	return w, nil
+	return w
 }
 
 func (w *writer) id() int64 { return w.lid }
@@ -258,6 +252,7 @@ func (w *writer) fail(err error) {
 		return
 	}
 	w.err = err
+	w.c.unregister(w) // lock order: w.mu, then c.mu
 	for w.pending.len() > 0 {
 		pa := w.pending.pop()
 		w.ready = append(w.ready, completion{cb: pa.cb, id: pa.entryID, err: err})
