@@ -30,6 +30,11 @@ func (b *Batch) SetLedger(id int64, m LedgerMeta) error {
 	return b.b.Set(key1(tagLedger, uint64(id)), encodeMeta(m), nil)
 }
 
+// SetLAC stores a ledger's last-add-confirmed.
+func (b *Batch) SetLAC(id int64, lac int64) error {
+	return b.b.Set(key1(tagLAC, uint64(id)), binary.BigEndian.AppendUint64(nil, uint64(lac)), nil)
+}
+
 // SetUsage records how many bytes of a ledger a log holds.
 func (b *Batch) SetUsage(logID uint64, ledgerID int64, bytes int64) error {
 	return b.b.Set(key2(tagUsage, logID, uint64(ledgerID)), binary.BigEndian.AppendUint64(nil, uint64(bytes)), nil)

@@ -7,6 +7,7 @@
 //
 //	'e' ledgerID entryID -> logID u64, offset u64, size u32
 //	'l' ledgerID         -> ledger metadata
+//	'a' ledgerID         -> last-add-confirmed (written by flushes)
 //	'u' logID ledgerID   -> bytes of the ledger in the log
 //	'd' ledgerID         -> journal position when it was deleted
 //	'c'                  -> journal checkpoint
@@ -31,6 +32,7 @@ import (
 const (
 	tagEntry      = 'e'
 	tagLedger     = 'l'
+	tagLAC        = 'a'
 	tagUsage      = 'u'
 	tagTombstone  = 'd'
 	tagCheckpoint = 'c'

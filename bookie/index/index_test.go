@@ -10,20 +10,20 @@ import (
 
 func TestLedgerMetaRoundTrip(t *testing.T) {
 	cases := []LedgerMeta{
-		{LAC: -1, ExplicitLAC: -1},
-		{MasterKey: []byte{}, KeySet: true, LAC: 5, ExplicitLAC: -1},
-		{MasterKey: bytes.Repeat([]byte{0xab}, 20), KeySet: true, Fenced: true, LAC: 1 << 40, ExplicitLAC: 7},
+		{ExplicitLAC: -1},
+		{MasterKey: []byte{}, KeySet: true, ExplicitLAC: -1},
+		{MasterKey: bytes.Repeat([]byte{0xab}, 20), KeySet: true, Fenced: true, ExplicitLAC: 1 << 40},
 	}
 	for _, m := range cases {
 		got, err := decodeMeta(encodeMeta(m))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got.MasterKey, m.MasterKey) || got.KeySet != m.KeySet || got.Fenced != m.Fenced || got.LAC != m.LAC || got.ExplicitLAC != m.ExplicitLAC {
+		if !bytes.Equal(got.MasterKey, m.MasterKey) || got.KeySet != m.KeySet || got.Fenced != m.Fenced || got.ExplicitLAC != m.ExplicitLAC {
 			t.Fatalf("round trip of %+v gave %+v", m, got)
 		}
 	}
-	for _, bad := range [][]byte{nil, {1}, append(encodeMeta(cases[2]), 0), {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}} {
+	for _, bad := range [][]byte{nil, {1}, append(encodeMeta(cases[2]), 0), {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}} {
 		if _, err := decodeMeta(bad); err == nil {
 			t.Fatalf("decodeMeta(%x) succeeded", bad)
 		}
@@ -37,7 +37,7 @@ func TestIndexSurvivesReopenAndDeleteLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{1, 2} {
-		if err := d.PutLedger(id, LedgerMeta{MasterKey: []byte("k"), KeySet: true, LAC: -1, ExplicitLAC: -1}); err != nil {
+		if err := d.PutLedger(id, LedgerMeta{MasterKey: []byte("k"), KeySet: true, ExplicitLAC: -1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,6 +47,9 @@ func TestIndexSurvivesReopenAndDeleteLedger(t *testing.T) {
 			if err := b.SetLocation(id, e, entrylog.Location{LogID: 3, Offset: 16 + e*100, Size: 100}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if err := b.SetLAC(id, 8); err != nil {
+			t.Fatal(err)
 		}
 		if err := b.SetUsage(3, id, 1000); err != nil {
 			t.Fatal(err)
@@ -79,6 +82,12 @@ func TestIndexSurvivesReopenAndDeleteLedger(t *testing.T) {
 	}
 	if _, ok, _ := d.Ledger(1); ok {
 		t.Fatal("metadata of a deleted ledger still present")
+	}
+	if _, ok, _ := d.LAC(1); ok {
+		t.Fatal("lac of a deleted ledger still present")
+	}
+	if lac, ok, err := d.LAC(2); !ok || err != nil || lac != 8 {
+		t.Fatalf("lac of ledger 2: %d %v %v, want 8", lac, ok, err)
 	}
 	loc, ok, err := d.Location(2, 9)
 	if err != nil || !ok || loc != (entrylog.Location{LogID: 3, Offset: 916, Size: 100}) {

@@ -16,9 +16,10 @@ type LedgerMeta struct {
 	MasterKey []byte
 	KeySet    bool
 	Fenced    bool
-	// LAC is the highest piggybacked last-add-confirmed seen; ExplicitLAC one written
-	// on its own. Both start at -1.
-	LAC, ExplicitLAC int64
+	// ExplicitLAC is a last-add-confirmed written on its own (not piggybacked on an
+	// add); -1 if none. The piggybacked LAC is kept apart (SetLAC) because flushes write
+	// it while fencing and first adds write the rest.
+	ExplicitLAC int64
 }
 
 const (
@@ -28,7 +29,7 @@ const (
 )
 
 func encodeMeta(m LedgerMeta) []byte {
-	v := make([]byte, 0, 20+len(m.MasterKey))
+	v := make([]byte, 0, 12+len(m.MasterKey))
 	v = append(v, metaVersion)
 	var flags byte
 	if m.KeySet {
@@ -38,26 +39,24 @@ func encodeMeta(m LedgerMeta) []byte {
 		flags |= flagFenced
 	}
 	v = append(v, flags)
-	v = binary.BigEndian.AppendUint64(v, uint64(m.LAC))
 	v = binary.BigEndian.AppendUint64(v, uint64(m.ExplicitLAC))
 	v = binary.BigEndian.AppendUint16(v, uint16(len(m.MasterKey)))
 	return append(v, m.MasterKey...)
 }
 
 func decodeMeta(v []byte) (LedgerMeta, error) {
-	if len(v) < 20 || v[0] != metaVersion {
+	if len(v) < 12 || v[0] != metaVersion {
 		return LedgerMeta{}, fmt.Errorf("index: bad ledger metadata (%d bytes)", len(v))
 	}
-	n := int(binary.BigEndian.Uint16(v[18:]))
-	if len(v) != 20+n {
+	n := int(binary.BigEndian.Uint16(v[10:]))
+	if len(v) != 12+n {
 		return LedgerMeta{}, fmt.Errorf("index: bad ledger metadata: key of %d bytes in %d", n, len(v))
 	}
 	return LedgerMeta{
 		KeySet:      v[1]&flagKeySet != 0,
 		Fenced:      v[1]&flagFenced != 0,
-		LAC:         int64(binary.BigEndian.Uint64(v[2:])),
-		ExplicitLAC: int64(binary.BigEndian.Uint64(v[10:])),
-		MasterKey:   append([]byte(nil), v[20:]...),
+		ExplicitLAC: int64(binary.BigEndian.Uint64(v[2:])),
+		MasterKey:   append([]byte(nil), v[12:]...),
 	}, nil
 }
 
@@ -81,6 +80,18 @@ func (d *DB) PutLedger(id int64, m LedgerMeta) error {
 		return fmt.Errorf("index: put ledger %d: %w", id, err)
 	}
 	return nil
+}
+
+// LAC returns the last-add-confirmed stored for a ledger by the last flush.
+func (d *DB) LAC(id int64) (int64, bool, error) {
+	v, ok, err := d.get(key1(tagLAC, uint64(id)))
+	if err != nil || !ok {
+		return -1, false, err
+	}
+	if len(v) != 8 {
+		return -1, false, fmt.Errorf("index: bad lac of ledger %d", id)
+	}
+	return int64(binary.BigEndian.Uint64(v)), true, nil
 }
 
 // Ledgers calls fn for every ledger the bookie holds, in id order.
@@ -108,6 +119,9 @@ func (d *DB) DeleteLedger(id int64, at journal.Position) error {
 	}
 	if err := b.Delete(key1(tagLedger, uint64(id)), nil); err != nil {
 		return fmt.Errorf("index: delete ledger %d: %w", id, err)
+	}
+	if err := b.Delete(key1(tagLAC, uint64(id)), nil); err != nil {
+		return fmt.Errorf("index: delete ledger %d lac: %w", id, err)
 	}
 	if err := b.Set(key1(tagTombstone, uint64(id)), encodePosition(at), nil); err != nil {
 		return fmt.Errorf("index: tombstone ledger %d: %w", id, err)
