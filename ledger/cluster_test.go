@@ -17,7 +17,7 @@ import (
 // testCluster is a metadata store and bookies in process; the ledger client reaches every
 // bookie through a faultClient, which lets a test delay, hang, reorder or corrupt.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	store metadata.Store
 
 	mu    sync.Mutex
@@ -31,7 +31,7 @@ type testNode struct {
 }
 
 // startCluster starts one bookie per rack given.
-func startCluster(t *testing.T, racks ...string) *testCluster {
+func startCluster(t testing.TB, racks ...string) *testCluster {
 	t.Helper()
 	st, err := embedded.Open(t.TempDir())
 	if err != nil {
@@ -114,8 +114,8 @@ type faultClient struct {
 	inner bookie.Client
 
 	mu      sync.Mutex
-	hang    bool          // adds are held unanswered until releaseAll
-	held    []func(error) // callbacks of held adds
+	hang    bool      // adds are held, not passed on, until release or releaseAll
+	held    []heldAdd // adds held
 	jitter  time.Duration // each add's answer is delayed by a random time up to jitter
 	corrupt bool          // reads return a damaged copy
 	// answered records the entry ids of adds in the order their answers were passed on.
@@ -131,7 +131,7 @@ func (f *faultClient) set(fn func(f *faultClient)) {
 func (f *faultClient) AddEntry(req *bookie.AddRequest, cb func(error)) {
 	f.mu.Lock()
 	if f.hang {
-		f.held = append(f.held, cb)
+		f.held = append(f.held, heldAdd{req, cb})
 		f.mu.Unlock()
 		return
 	}
@@ -153,15 +153,38 @@ func (f *faultClient) AddEntry(req *bookie.AddRequest, cb func(error)) {
 	})
 }
 
+type heldAdd struct {
+	req *bookie.AddRequest
+	cb  func(error)
+}
+
+// release stops holding adds and passes the held ones on to the bookie.
+func (f *faultClient) release() {
+	f.mu.Lock()
+	held := f.held
+	f.held, f.hang = nil, false
+	f.mu.Unlock()
+	for _, h := range held {
+		f.inner.AddEntry(h.req, h.cb)
+	}
+}
+
 // releaseAll answers the held adds with a timeout error and stops holding.
 func (f *faultClient) releaseAll() {
 	f.mu.Lock()
 	held := f.held
 	f.held, f.hang = nil, false
 	f.mu.Unlock()
-	for _, cb := range held {
-		cb(bookie.ErrTimeout)
+	for _, h := range held {
+		h.cb(bookie.ErrTimeout)
 	}
+}
+
+// answers counts the adds answered.
+func (f *faultClient) answers() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.answered)
 }
 
 // inversions counts answers that came after the answer of a later entry.
@@ -195,3 +218,19 @@ func (f *faultClient) ReadLAC(ctx context.Context, lid int64) (int64, error) {
 }
 
 func (f *faultClient) Close() error { return nil }
+
+// checkReplicated checks that entries first..last are on every bookie of their write
+// set, asking the bookies directly.
+func (c *testCluster) checkReplicated(t *testing.T, lid, first, last int64) {
+	t.Helper()
+	m := c.meta(lid)
+	for e := first; e <= last; e++ {
+		ens := m.fragmentFor(e)
+		for i := 0; i < m.WriteQuorum; i++ {
+			id := ens[(e+int64(i))%int64(len(ens))]
+			if _, err := c.node(id).mem.ReadEntry(context.Background(), lid, e, 0, nil); err != nil {
+				t.Fatalf("entry %d not on %s of its write set %v: %v", e, id, ens, err)
+			}
+		}
+	}
+}

@@ -364,6 +364,7 @@ func TestBookieKilledWhileWriting(t *testing.T) {
 	if m.LastEntryID != int64(len(acked))-1 {
 		t.Fatalf("closed at %d, acknowledged %d", m.LastEntryID, len(acked))
 	}
+	c.checkReplicated(t, w.ID(), second.FirstEntryID, m.LastEntryID)
 	r, err := c.client(0).Open(ctx, w.ID(), false, []byte("pw"))
 	if err != nil {
 		t.Fatal(err)
@@ -393,6 +394,7 @@ func TestHangingBookieReplacedAfterTimeout(t *testing.T) {
 	if err := w.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+	c.checkReplicated(t, w.ID(), 50, 99)
 	r, err := c.client(0).Open(ctx, w.ID(), false, []byte("pw"))
 	if err != nil {
 		t.Fatal(err)
@@ -563,4 +565,52 @@ func TestRecoveryReplacesDeadBookie(t *testing.T) {
 	if _, err := c.node(newB).mem.ReadEntry(ctx, w.ID(), 100, 0, nil); err != nil {
 		t.Fatalf("entry 100 not re-added to the replacement %s: %v", newB, err)
 	}
+}
+
+// An acknowledgement from a bookie that was replaced no longer counts: the entry waits
+// for the replacement.
+func TestAckOfReplacedBookieDoesNotCount(t *testing.T) {
+	c := startCluster(t, "/r1", "/r2", "/r3")
+	ctx := testCtx(t)
+	w, err := c.client(0).Create(ctx, opts323)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ens := c.meta(w.ID()).Ensembles[0].Bookies
+	a, b := c.node(ens[0]).fc, c.node(ens[1]).fc
+	a.set(func(f *faultClient) { f.hang = true })
+	spare := c.addBookie("127.0.0.1:3999", "/r4")
+	spare.fc.set(func(f *faultClient) { f.hang = true })
+
+	acks := newAcks()
+	w.Append(payload(0), acks.cb) // write set a, b: b acknowledges, a holds it
+	deadline := time.Now().Add(5 * time.Second)
+	for b.answers() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no answer from the bookie that is not held")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	c.kill(ens[1])
+	w.Append(payload(1), acks.cb) // write set b, c: b fails, so b is replaced by the spare
+	for c.meta(w.ID()).Ensembles[0].Bookies[1] == ens[1] {
+		if time.Now().After(deadline) {
+			t.Fatal("no ensemble change after a bookie failed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	a.release() // entry 0 now has a's acknowledgement and b's, which is void
+	time.Sleep(100 * time.Millisecond)
+	acks.mu.Lock()
+	n := len(acks.ids)
+	acks.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("entry 0 acknowledged without its replacement bookie: %v %v", acks.ids, acks.errs)
+	}
+	spare.fc.release()
+	acks.wait(t, 2)
+	if got := acks.acked(t); len(got) != 2 {
+		t.Fatalf("acknowledged %v, want entries 0 and 1", got)
+	}
+	c.checkReplicated(t, w.ID(), 0, 1)
 }
