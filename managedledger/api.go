@@ -158,6 +158,9 @@ type Stats struct {
 	LastConfirmed  Position
 	AddedEntries   int64 // since open
 	State          string
+	// CacheHits and CacheMisses count entries read (by cursors and Read) from the entry
+	// cache and from the bookies, since open.
+	CacheHits, CacheMisses int64
 }
 
 // LedgerInfo is one ledger of the log.
