@@ -19,4 +19,17 @@
 // Errors that callers branch on: ErrNotFound, ErrIncompatible and ErrInvalidSchema (test with
 // errors.Is). The message of an incompatibility or invalid-schema error is Pulsar's, ready to
 // be sent to a client as ServerError IncompatibleSchema.
+//
+// How the broker uses it (Pulsar's ServerCnx and AbstractTopic behaviour):
+//   - CommandProducer: Register(topic, info, policy) with info from CommandProducer.schema
+//     (SchemaInfo{Type: None} when absent; the type converts with FromProtocol); answer
+//     PRODUCER_SUCCESS with schema_version VersionBytes(v), empty for NoVersion.
+//   - CommandGetOrCreateSchema: AddOrGet, the same with the topic's policy.
+//   - CommandSubscribe with a schema: IsCompatibleForConsumer. ErrNotFound means the topic
+//     has no schema: register the consumer's schema if the topic is idle (no producers, no
+//     other consumers with schemas, no data), else refuse.
+//   - CommandGetSchema: ParseVersion(schema_version); NoVersion means GetLatest, else
+//     GetByVersion. Pulsar answers ErrNotFound with ServerError TopicNotFound.
+//   - ErrIncompatible and ErrInvalidSchema: ServerError IncompatibleSchema with err.Error().
+//   - Deleting a topic with its schema: Delete(topic, true).
 package schema
