@@ -31,8 +31,10 @@ const NoVersion int64 = -1
 
 // sameSchema reports whether b is a re-registration of a: same type and same definition.
 // Avro-based definitions are compared as JSON documents with "doc" ignored (as Avro's
-// Schema.equals does), so whitespace and key order do not make a new version; everything
-// else is compared byte for byte (Pulsar compares SHA-256 hashes). Properties do not count,
+// Schema.equals does), so whitespace and key order do not make a new version;
+// PROTOBUF_NATIVE ones by root message and files, whatever their order (the Go client lists
+// the files in map order, so each process would otherwise register a new version);
+// everything else is compared byte for byte (Pulsar compares SHA-256 hashes). Properties do not count,
 // except the sides' types and the encoding of a KEY_VALUE schema, which are part of its
 // definition (Pulsar overlooks them: a STRING key turned INT64 would pass as the same).
 func sameSchema(a, b SchemaInfo) bool {
@@ -44,6 +46,9 @@ func sameSchema(a, b SchemaInfo) bool {
 	}
 	if bytes.Equal(a.Data, b.Data) {
 		return true
+	}
+	if a.Type == ProtobufNative {
+		return sameProtoNative(a.Data, b.Data)
 	}
 	if !a.Type.isAvroBased() {
 		return false

@@ -68,3 +68,35 @@ func checkProtoNative(existing []SchemaInfo, next SchemaInfo, s Strategy) error 
 	}
 	return nil
 }
+
+// sameProtoNative reports whether two PROTOBUF_NATIVE definitions have the same root
+// message and the same files, in any order.
+func sameProtoNative(a, b []byte) bool {
+	rootA, filesA, errA := protoNativeFiles(a)
+	rootB, filesB, errB := protoNativeFiles(b)
+	if errA != nil || errB != nil || rootA != rootB || len(filesA) != len(filesB) {
+		return false
+	}
+	for name, fa := range filesA {
+		if fb, ok := filesB[name]; !ok || !proto.Equal(fa, fb) {
+			return false
+		}
+	}
+	return true
+}
+
+func protoNativeFiles(data []byte) (string, map[string]*descriptorpb.FileDescriptorProto, error) {
+	var d protoNativeData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return "", nil, err
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(d.FileDescriptorSet, &set); err != nil {
+		return "", nil, err
+	}
+	files := make(map[string]*descriptorpb.FileDescriptorProto, len(set.File))
+	for _, f := range set.File {
+		files[f.GetName()] = f
+	}
+	return d.RootMessageTypeName, files, nil
+}

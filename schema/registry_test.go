@@ -2,11 +2,17 @@ package schema
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/apipb"
 
 	"github.com/magnetar/magnetar/metadata/embedded"
 )
@@ -386,5 +392,46 @@ func TestVersionBytes(t *testing.T) {
 	}
 	if _, err := ParseVersion([]byte{1, 2, 3}); err == nil {
 		t.Error("3-byte version accepted")
+	}
+}
+
+// TestProtoNativeFileOrder: the Go client lists a message's files in map order; the same
+// message must not register a new version each time the order changes.
+func TestProtoNativeFileOrder(t *testing.T) {
+	a := protoNative(&apipb.Api{})
+	var d protoNativeData
+	if err := json.Unmarshal(a.Data, &d); err != nil {
+		t.Fatal(err)
+	}
+	var set descriptorpb.FileDescriptorSet
+	if err := proto.Unmarshal(d.FileDescriptorSet, &set); err != nil {
+		t.Fatal(err)
+	}
+	if len(set.File) < 3 {
+		t.Fatalf("api.proto came with %d files, want its imports too", len(set.File))
+	}
+	slices.Reverse(set.File)
+	var err error
+	if d.FileDescriptorSet, err = proto.Marshal(&set); err != nil {
+		t.Fatal(err)
+	}
+	b := a
+	if b.Data, err = json.Marshal(d); err != nil {
+		t.Fatal(err)
+	}
+	if string(a.Data) == string(b.Data) {
+		t.Fatal("reordering changed nothing")
+	}
+	r := newRegistry(t)
+	if v := mustRegister(t, r, "t/ns/pn", a, Full); v != 0 {
+		t.Fatalf("v = %d", v)
+	}
+	if v := mustRegister(t, r, "t/ns/pn", b, AlwaysIncompatible); v != 0 {
+		t.Fatalf("same message, files reordered: v = %d, want 0", v)
+	}
+	// A changed file is a new definition (same root: compatible under FULL).
+	c := protoNativeVariant(t, a)
+	if v := mustRegister(t, r, "t/ns/pn", c, Full); v != 1 {
+		t.Fatalf("changed file: v = %d, want 1", v)
 	}
 }
