@@ -269,3 +269,10 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// NextID is the id the next created log will get.
+func (l *Logs) NextID() uint64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.nextID
+}

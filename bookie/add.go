@@ -1,0 +1,83 @@
+package bookie
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/magnetar/magnetar/bookie/entrylog"
+)
+
+// AddEntry implements Client: the entry is checked, put in the write cache and queued
+// to the journal; cb runs after the journal's fdatasync. Data is kept (not copied).
+func (b *Bookie) AddEntry(req *AddRequest, cb func(err error)) {
+	if err := b.enter(); err != nil {
+		cb(err)
+		return
+	}
+	defer b.lifeMu.RUnlock()
+	if len(req.Data) > b.cfg.MaxEntrySize {
+		cb(fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, len(req.Data), b.cfg.MaxEntrySize, ErrTooLarge))
+		return
+	}
+	if req.LedgerID < 0 || req.EntryID < 0 {
+		cb(fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry))
+		return
+	}
+	if b.readOnly.Load() {
+		cb(ErrReadOnly)
+		return
+	}
+	ls, err := b.lockLedgerForWrite(req.LedgerID, req.MasterKey)
+	if err != nil {
+		cb(err)
+		return
+	}
+	if ls.fenced.Load() && !req.Recovery {
+		ls.mu.Unlock()
+		cb(fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced))
+		return
+	}
+	ls.raiseLAC(req.LastAddConfirmed)
+	ok := b.wcache.put(req.LedgerID, req.EntryID, req.Data, b.closed.Load)
+	ls.mu.Unlock()
+	if !ok {
+		cb(ErrClosed)
+		return
+	}
+	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Data, cb)
+}
+
+// readStored returns an entry from the write cache, the read cache or the entry logs.
+func (b *Bookie) readStored(ledgerID, entryID int64) ([]byte, error) {
+	if d, ok := b.wcache.get(ledgerID, entryID); ok {
+		return d, nil
+	}
+	if d, ok := b.rcache.get(ledgerID, entryID); ok {
+		return d, nil
+	}
+	// A compaction may move the entry between the index lookup and the read; the
+	// second lookup then finds its new place.
+	for attempt := 0; ; attempt++ {
+		loc, ok, err := b.idx.Location(ledgerID, entryID)
+		if err != nil {
+			return nil, fmt.Errorf("bookie: %w", err)
+		}
+		if !ok {
+			// The flush that indexed it may have finished between the cache check and
+			// the index lookup.
+			if d, ok := b.wcache.get(ledgerID, entryID); ok {
+				return d, nil
+			}
+			return nil, fmt.Errorf("ledger %d entry %d: %w", ledgerID, entryID, ErrNoSuchEntry)
+		}
+		d, err := b.logs.Read(loc, ledgerID, entryID)
+		if errors.Is(err, entrylog.ErrNoSuchLog) && attempt == 0 {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bookie: ledger %d entry %d: %w", ledgerID, entryID, err)
+		}
+		b.rcache.put(ledgerID, entryID, d)
+		return d, nil
+	}
+}
