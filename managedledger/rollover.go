@@ -158,6 +158,10 @@ func (m *managedLedger) storeRollover(ctx context.Context, old *writeLedger, nh 
 			continue
 		}
 		if m.cur != nil {
+			if m.fullLocked(m.cur) {
+				m.startRolloverLocked() // it sends the rest
+				break
+			}
 			m.sendLocked(op)
 			continue
 		}
