@@ -42,7 +42,10 @@ type Bookie struct {
 
 	ledgersMu sync.Mutex
 	ledgers   map[int64]*ledgerState
-	deleted   map[int64]journal.Position // tombstones: deleted ledgers and when
+	// deleted holds the ledgers deleted since Open until a flush that started after the
+	// deletion has committed, so that flushes in between leave them out; the value is
+	// swapGen when the deletion finished. The index keeps the tombstones for good.
+	deleted map[int64]uint64
 
 	indexMu sync.Mutex
 
@@ -51,6 +54,9 @@ type Bookie struct {
 	writerUsage map[int64]int64  // bytes per ledger in writer, guarded by flushMu
 	// gcBelow: entry logs with smaller ids are sealed and fully described in the index.
 	gcBelow atomic.Uint64
+	// swapGen counts write cache swaps; committedGen is the swap of the last committed
+	// flush.
+	swapGen, committedGen atomic.Uint64
 
 	gcMu sync.Mutex // one garbage collection at a time
 
@@ -74,6 +80,7 @@ func Open(cfg Config) (*Bookie, error) {
 		wcache:  newWriteCache(cfg.WriteCacheBytes),
 		rcache:  newReadCache(cfg.ReadCacheBytes),
 		ledgers: map[int64]*ledgerState{},
+		deleted: map[int64]uint64{},
 		stop:    make(chan struct{}),
 	}
 	var err error
@@ -116,9 +123,6 @@ func (b *Bookie) openStorage() error {
 		below = ids[len(ids)-1] + 1
 	}
 	b.gcBelow.Store(below)
-	if b.deleted, err = b.idx.Tombstones(); err != nil {
-		return fmt.Errorf("bookie: %w", err)
-	}
 	cp, err := b.idx.Checkpoint()
 	if err != nil {
 		return fmt.Errorf("bookie: %w", err)
@@ -143,17 +147,14 @@ func (b *Bookie) openStorage() error {
 
 // replayRecord puts a journaled entry back in the write cache, flushing when it fills.
 func (b *Bookie) replayRecord(r journal.Record) error {
-	if _, gone := b.deleted[r.LedgerID]; gone {
-		return nil
-	}
 	ls, err := b.ledgerForReplay(r.LedgerID)
-	if err != nil {
+	if err != nil || ls == nil { // nil: deleted since
 		return err
 	}
 	ls.raiseLAC(r.LastAddConfirmed)
 	if b.wcache.putNoWait(r.LedgerID, r.EntryID, append([]byte(nil), r.Data...)) {
 		var cp journal.Position
-		set := b.wcache.swap(func() { cp = r.End })
+		set := b.wcache.swap(&b.swapGen, func() { cp = r.End })
 		if err := b.flushSet(set, cp); err != nil {
 			return err
 		}

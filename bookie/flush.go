@@ -32,7 +32,7 @@ func (b *Bookie) Flush() error {
 	b.flushMu.Lock()
 	defer b.flushMu.Unlock()
 	var cp journal.Position
-	set := b.wcache.swap(func() { cp = b.jrnl.Position() })
+	set := b.wcache.swap(&b.swapGen, func() { cp = b.jrnl.Position() })
 	if set == nil {
 		return nil
 	}
@@ -117,6 +117,7 @@ func (b *Bookie) flushSetLocked(set *cacheSet, cp journal.Position) (err error) 
 		next = b.writer.ID()
 	}
 	b.gcBelow.Store(next)
+	b.committedGen.Store(set.gen)
 	b.wcache.flushed()
 	return nil
 }

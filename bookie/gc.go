@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -31,7 +32,7 @@ func (b *Bookie) deleteLedgerLocked(ledgerID int64) error {
 	b.ledgersMu.Lock()
 	ls := b.ledgers[ledgerID]
 	delete(b.ledgers, ledgerID)
-	b.deleted[ledgerID] = at
+	b.deleted[ledgerID] = math.MaxUint64 // until the deletion is complete
 	b.ledgersMu.Unlock()
 	if ls != nil { // wait for an add or fence holding it, and stop any later one
 		ls.mu.Lock()
@@ -46,6 +47,9 @@ func (b *Bookie) deleteLedgerLocked(ledgerID int64) error {
 	}
 	b.wcache.dropLedger(ledgerID)
 	b.rcache.dropLedger(ledgerID)
+	b.ledgersMu.Lock()
+	b.deleted[ledgerID] = b.swapGen.Load()
+	b.ledgersMu.Unlock()
 	return nil
 }
 
@@ -143,9 +147,7 @@ func (b *Bookie) CollectGarbage(ctx context.Context) (GCStats, error) {
 			st.BytesReclaimed += size - newSize
 		}
 	}
-	if err := b.dropTombstones(); err != nil {
-		return st, err
-	}
+	b.dropTombstones()
 	if st != (GCStats{}) {
 		b.log.Info("bookie: garbage collected", "ledgers_deleted", st.LedgersDeleted, "logs_removed", st.LogsRemoved, "logs_compacted", st.LogsCompacted, "bytes", st.BytesReclaimed)
 	}
@@ -274,26 +276,16 @@ func (b *Bookie) deleteOrphanLedgers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// dropTombstones forgets deletions the checkpoint has passed: no journal record that
-// replay will read can belong to those ledgers.
-func (b *Bookie) dropTombstones() error {
-	cp, err := b.idx.Checkpoint()
-	if err != nil {
-		return fmt.Errorf("bookie: gc: %w", err)
-	}
+// dropTombstones forgets, in memory, the deletions that a flush started after them has
+// committed past: no flush can hold those ledgers' entries any more. The index keeps
+// the tombstones.
+func (b *Bookie) dropTombstones() {
+	committed := b.committedGen.Load()
 	b.ledgersMu.Lock()
-	var drop []int64
-	for id, at := range b.deleted {
-		if !cp.Less(at) {
-			drop = append(drop, id)
+	defer b.ledgersMu.Unlock()
+	for id, gen := range b.deleted {
+		if gen < committed {
 			delete(b.deleted, id)
 		}
 	}
-	b.ledgersMu.Unlock()
-	for _, id := range drop {
-		if err := b.idx.DropTombstone(id); err != nil {
-			return fmt.Errorf("bookie: gc: %w", err)
-		}
-	}
-	return nil
 }

@@ -60,7 +60,8 @@ func (b *Bookie) persist(ls *ledgerState) error {
 }
 
 // lookupLedger returns the ledger's state, loading it from the index; nil if the bookie
-// does not know the ledger. create makes a new, not yet persisted, state instead.
+// does not know the ledger or deleted it. create makes a new, not yet persisted, state
+// for a ledger it does not know.
 func (b *Bookie) lookupLedger(id int64, create bool) (*ledgerState, error) {
 	b.ledgersMu.Lock()
 	defer b.ledgersMu.Unlock()
@@ -74,8 +75,13 @@ func (b *Bookie) lookupLedger(id int64, create bool) (*ledgerState, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bookie: load ledger %d: %w", id, err)
 	}
-	if !found && !create {
-		return nil, nil
+	if !found {
+		if !create {
+			return nil, nil
+		}
+		if gone, err := b.idx.Deleted(id); err != nil || gone {
+			return nil, err
+		}
 	}
 	ls := &ledgerState{id: id, meta: meta, persisted: found}
 	ls.lac.Store(-1)
@@ -95,12 +101,13 @@ func (b *Bookie) lookupLedger(id int64, create bool) (*ledgerState, error) {
 	return ls, nil
 }
 
-// ledgerForReplay returns the state of a ledger a journal record belongs to. Its
-// metadata was persisted before its first add was journaled, so a missing one means
-// the index lost it; the entry is kept and the next add records the key.
+// ledgerForReplay returns the state of a ledger a journal record belongs to, nil if
+// the ledger was deleted since. Its metadata was persisted before its first add was
+// journaled, so a missing one means the index lost it; the entry is kept and the next
+// add records the key.
 func (b *Bookie) ledgerForReplay(id int64) (*ledgerState, error) {
 	ls, err := b.lookupLedger(id, true)
-	if err != nil {
+	if err != nil || ls == nil {
 		return nil, err
 	}
 	ls.mu.Lock()

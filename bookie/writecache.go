@@ -3,6 +3,7 @@ package bookie
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // writeCache holds added entries until a flush writes them to an entry log. It is two
@@ -23,6 +24,7 @@ type writeCache struct {
 type cacheSet struct {
 	ledgers map[int64]*cachedLedger
 	bytes   int64
+	gen     uint64 // which swap took it out
 }
 
 type cachedLedger struct {
@@ -107,13 +109,14 @@ func (c *writeCache) get(ledgerID, entryID int64) ([]byte, bool) {
 
 // swap hands the active set to a flush and starts a new one; it returns nil if the
 // active set is empty. Only one flush runs at a time (the caller serializes).
-func (c *writeCache) swap(onSwap func()) *cacheSet {
+func (c *writeCache) swap(gen *atomic.Uint64, onSwap func()) *cacheSet {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.active.ledgers) == 0 {
 		return nil
 	}
 	s := c.active
+	s.gen = gen.Add(1)
 	c.flushing = s
 	c.active = newCacheSet()
 	onSwap()

@@ -9,7 +9,7 @@
 //	'l' ledgerID         -> ledger metadata
 //	'a' ledgerID         -> last-add-confirmed (written by flushes)
 //	'u' logID ledgerID   -> bytes of the ledger in the log
-//	'd' ledgerID         -> journal position when it was deleted
+//	'd' ledgerID         -> journal position when it was deleted (kept for good)
 //	'c'                  -> journal checkpoint
 //
 // Writes that must survive a crash (ledger metadata, deletions, flush batches) are

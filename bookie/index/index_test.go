@@ -98,9 +98,11 @@ func TestIndexSurvivesReopenAndDeleteLedger(t *testing.T) {
 	if len(ids) != 1 || ids[0] != 2 {
 		t.Fatalf("ledgers %v, want [2]", ids)
 	}
-	ts, err := d.Tombstones()
-	if err != nil || len(ts) != 1 || ts[1] != (journal.Position{Segment: 4, Offset: 2000}) {
-		t.Fatalf("tombstones %v %v", ts, err)
+	if gone, err := d.Deleted(1); err != nil || !gone {
+		t.Fatalf("Deleted(1) = %v, %v; want true", gone, err)
+	}
+	if gone, err := d.Deleted(2); err != nil || gone {
+		t.Fatalf("Deleted(2) = %v, %v; want false", gone, err)
 	}
 	u, err := d.Usage()
 	if err != nil || u[3][1] != 1000 || u[3][2] != 1000 {

@@ -132,24 +132,10 @@ func (d *DB) DeleteLedger(id int64, at journal.Position) error {
 	return nil
 }
 
-// Tombstones returns the deleted ledgers and the journal positions of their deletion.
-func (d *DB) Tombstones() (map[int64]journal.Position, error) {
-	out := map[int64]journal.Position{}
-	err := d.iterate([]byte{tagTombstone}, func(k, v []byte) error {
-		p, err := decodePosition(v)
-		if err != nil {
-			return err
-		}
-		out[int64(binary.BigEndian.Uint64(k[1:]))] = p
-		return nil
-	})
-	return out, err
-}
-
-// DropTombstone forgets a deletion once the checkpoint has passed it.
-func (d *DB) DropTombstone(id int64) error {
-	if err := d.pdb.Delete(key1(tagTombstone, uint64(id)), pebble.NoSync); err != nil {
-		return fmt.Errorf("index: drop tombstone %d: %w", id, err)
-	}
-	return nil
+// Deleted reports whether the ledger was deleted here. Tombstones are kept for good:
+// ledger ids are never reused, and a stale writer's late add must not bring a deleted
+// ledger back.
+func (d *DB) Deleted(id int64) (bool, error) {
+	_, ok, err := d.get(key1(tagTombstone, uint64(id)))
+	return ok, err
 }
