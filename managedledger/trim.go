@@ -13,7 +13,8 @@ import (
 //
 // A ledger is consumed when every durable cursor's mark-delete position is at or after
 // its last entry (with no durable cursor, every ledger is consumed); non-durable cursors
-// (readers) never hold data back. The ledger being written is never deleted.
+// (readers) never hold data back. The last ledger (being written, or holding the last
+// position of a terminated log) is never deleted.
 //
 // Retention keeps consumed ledgers, oldest first, while they are within its limits:
 //   - RetentionTime: a ledger older (since it was closed) than this may go; < 0 keeps
@@ -69,19 +70,13 @@ func (m *managedLedger) trim(ctx context.Context) error {
 		slowest = m.lac
 	}
 	cfg := m.cfg
-	curID := int64(-1)
-	if m.cur != nil {
-		curID = m.cur.id
-	} else if m.rolling && len(m.ledgers) > 0 {
-		curID = m.ledgers[len(m.ledgers)-1].ID
-	}
 	_, total := m.ledgers.total()
 	now := time.Now()
 	var gone []int64
 	var deleted int64
-	for _, lg := range m.ledgers {
-		if lg.ID == curID {
-			break
+	for i, lg := range m.ledgers {
+		if i == len(m.ledgers)-1 || m.cur != nil && lg.ID == m.cur.id {
+			break // the last ledger stays: it is written, or it holds the last position
 		}
 		consumed := lg.ID < slowest.LedgerID || lg.ID == slowest.LedgerID && slowest.EntryID >= lg.Entries-1
 		if !consumed || !retentionLets(cfg, lg, total-deleted, now) {
