@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/magnetar/magnetar/resources"
 )
 
 // Config is a broker's configuration. Field tags carry Pulsar's broker.conf key names, so a
@@ -67,6 +69,28 @@ type Config struct {
 	DefaultNumberOfNamespaceBundles int `conf:"defaultNumberOfNamespaceBundles"`
 
 	ExposeTopicLevelMetricsInPrometheus bool `conf:"exposeTopicLevelMetricsInPrometheus"`
+
+	// extra holds keys of the file that Config has no field for but the policy defaults
+	// (resources.Defaults) have, such as maxNumPartitionsPerPartitionedTopic.
+	extra map[string]string
+}
+
+// ResourceDefaults are the policy defaults for package resources: Pulsar's, overridden by
+// this configuration's values for the keys both know.
+func (c *Config) ResourceDefaults() resources.Defaults {
+	d := resources.BrokerDefaults()
+	target := confFields(&d)
+	for key, f := range confFields(c) {
+		if t, ok := target[key]; ok && f.Type().ConvertibleTo(t.Type()) {
+			t.Set(f.Convert(t.Type()))
+		}
+	}
+	for key, value := range c.extra {
+		if t, ok := target[key]; ok {
+			_ = setField(t, value) // validated when parsed
+		}
+	}
+	return d
 }
 
 // DefaultConfig returns Pulsar's defaults for every supported key.
@@ -107,6 +131,8 @@ func DefaultConfig() Config {
 		ManagedLedgerDefaultMarkDeleteRateLimit:   1.0,
 
 		DefaultNumberOfNamespaceBundles: 4,
+
+		ExposeTopicLevelMetricsInPrometheus: true,
 	}
 }
 
@@ -149,7 +175,9 @@ func LoadConfigFile(c *Config, path string) (unknown []string, err error) {
 // line, whitespace around keys and values is ignored, and an empty value keeps the default.
 // A malformed value of a known key is an error; unknown keys are returned.
 func ParseConfig(c *Config, r io.Reader) (unknown []string, err error) {
-	fields := configFields(c)
+	fields := confFields(c)
+	var probe resources.Defaults
+	policyFields := confFields(&probe)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for line := 1; sc.Scan(); line++ {
@@ -167,6 +195,19 @@ func ParseConfig(c *Config, r io.Reader) (unknown []string, err error) {
 		}
 		field, known := fields[key]
 		if !known {
+			if pf, ok := policyFields[key]; ok {
+				if value == "" {
+					continue
+				}
+				if err := setField(pf, value); err != nil {
+					return unknown, fmt.Errorf("line %d: %s: %w", line, key, err)
+				}
+				if c.extra == nil {
+					c.extra = map[string]string{}
+				}
+				c.extra[key] = value
+				continue
+			}
 			unknown = append(unknown, key)
 			continue
 		}
@@ -187,16 +228,23 @@ func ParseConfig(c *Config, r io.Reader) (unknown []string, err error) {
 // ConfigKeys lists the supported keys, sorted.
 func ConfigKeys() []string {
 	var c Config
+	var d resources.Defaults
 	var keys []string
-	for k := range configFields(&c) {
+	for k := range confFields(&c) {
 		keys = append(keys, k)
+	}
+	for k := range confFields(&d) {
+		if _, dup := confFields(&c)[k]; !dup {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	return keys
 }
 
-func configFields(c *Config) map[string]reflect.Value {
-	v := reflect.ValueOf(c).Elem()
+// confFields maps the conf tags of a struct (pointer) to its settable fields.
+func confFields(ptr any) map[string]reflect.Value {
+	v := reflect.ValueOf(ptr).Elem()
 	t := v.Type()
 	m := make(map[string]reflect.Value, t.NumField())
 	for i := 0; i < t.NumField(); i++ {

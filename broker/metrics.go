@@ -1,0 +1,88 @@
+package broker
+
+import (
+	"sync"
+	"time"
+
+	"github.com/magnetar/magnetar/metrics"
+)
+
+// rateState remembers a topic's counters at the previous scrape, to turn totals into
+// per-second rates.
+type rateState struct {
+	mu                               sync.Mutex
+	at                               time.Time
+	msgIn, bytesIn, msgOut, bytesOut int64
+}
+
+// rates returns the per-second rates since the previous call and remembers now.
+func (r *rateState) rates(now time.Time, msgIn, bytesIn, msgOut, bytesOut int64) (rIn, tIn, rOut, tOut float64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.at.IsZero() {
+		if secs := now.Sub(r.at).Seconds(); secs > 0 {
+			rIn = float64(msgIn-r.msgIn) / secs
+			tIn = float64(bytesIn-r.bytesIn) / secs
+			rOut = float64(msgOut-r.msgOut) / secs
+			tOut = float64(bytesOut-r.bytesOut) / secs
+		}
+	}
+	r.at, r.msgIn, r.bytesIn, r.msgOut, r.bytesOut = now, msgIn, bytesIn, msgOut, bytesOut
+	return
+}
+
+// MetricsSnapshot reports every loaded topic for /metrics, with Pulsar's figures.
+func (b *Broker) MetricsSnapshot() metrics.Snapshot {
+	now := time.Now()
+	s := metrics.Snapshot{Cluster: b.cfg.ClusterName}
+	for _, t := range b.topics.loaded() {
+		s.Topics = append(s.Topics, t.metrics(now))
+	}
+	s.PublishCount = b.stats.publishCount.Load()
+	s.PublishSumMs = float64(b.stats.publishNanos.Load()) / 1e6
+	return s
+}
+
+func (t *topic) metrics(now time.Time) metrics.Topic {
+	msgIn, bytesIn, msgOut, bytesOut := t.msgIn.Load(), t.bytesIn.Load(), t.msgOut.Load(), t.bytesOut.Load()
+	m := metrics.Topic{
+		Namespace:        t.name.Namespace.String(),
+		Name:             t.key,
+		InMessagesTotal:  msgIn,
+		InBytesTotal:     bytesIn,
+		OutMessagesTotal: msgOut,
+		OutBytesTotal:    bytesOut,
+	}
+	m.RateIn, m.ThroughputIn, m.RateOut, m.ThroughputOut = t.rates.rates(now, msgIn, bytesIn, msgOut, bytesOut)
+	if msgIn > 0 {
+		m.AverageMsgSize = float64(bytesIn) / float64(msgIn)
+	}
+	if t.ml != nil {
+		st := t.ml.Stats()
+		m.StorageSize, m.StorageLogicalSize = st.Bytes, st.Bytes
+	}
+	t.mu.Lock()
+	m.Producers = len(t.producers)
+	subs := t.subscriptionList()
+	t.mu.Unlock()
+	for _, s := range subs {
+		sm := metrics.Subscription{Name: s.name}
+		s.mu.Lock()
+		sm.Consumers = len(s.consumers)
+		for _, c := range s.consumers {
+			sm.Unacked += int64(c.unacked)
+		}
+		sm.Delayed = int64(s.delayed.len())
+		sm.OutMessagesTotal = s.msgOut
+		s.mu.Unlock()
+		if s.cursor != nil {
+			sm.Backlog = s.cursor.Backlog()
+			sm.BacklogNoDelayed = sm.Backlog - sm.Delayed
+			m.Backlog += sm.Backlog
+			m.BacklogSize += s.cursor.BacklogBytes()
+		}
+		m.Consumers += sm.Consumers
+		m.Subscriptions = append(m.Subscriptions, sm)
+	}
+	return m
+}

@@ -1,0 +1,201 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/magnetar/magnetar/managedledger"
+	"github.com/magnetar/magnetar/resources"
+	"github.com/magnetar/magnetar/resources/topicname"
+	"github.com/magnetar/magnetar/wire"
+)
+
+// topic is a loaded topic: its producers and subscriptions and, for a persistent topic,
+// its managed ledger. A non-persistent topic stores nothing: a message goes to the
+// consumers connected at that moment that have permits, or nowhere.
+type topic struct {
+	b    *Broker
+	name topicname.Name
+	key  string                       // name.String()
+	ml   *managedledger.ManagedLedger // nil for non-persistent topics
+	log  *slog.Logger
+
+	dedup *dedupState // nil unless deduplication is enabled
+
+	// lastEntryMsgs is the message count of the last stored entry, for the batch index
+	// GetLastMessageId reports.
+	lastEntryMsgs atomic.Int32
+	// nextEntryID numbers a non-persistent topic's messages.
+	nextEntryID atomic.Int64
+
+	msgIn, bytesIn, msgOut, bytesOut atomic.Int64
+	rates                            rateState
+
+	mu         sync.Mutex
+	producers  map[string]*producer // by producer name
+	exclusive  *producer            // holder of exclusive access, if any
+	waiting    []*producer          // WaitForExclusive producers, in arrival order
+	epoch      uint64               // topic epoch: grows each time exclusive access changes hands
+	subs       map[string]*subscription
+	closed     bool
+	lastActive time.Time
+}
+
+func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, p *resources.Policies) *topic {
+	t := &topic{
+		b:          b,
+		name:       n,
+		key:        n.String(),
+		ml:         ml,
+		log:        b.log.With("topic", n.String()),
+		producers:  map[string]*producer{},
+		subs:       map[string]*subscription{},
+		lastActive: time.Now(),
+	}
+	if ml != nil && b.deduplicationEnabled(p) {
+		t.dedup = newDedupState()
+	}
+	return t
+}
+
+// recover restores a persistent topic's state after its ledger opened: the durable
+// subscriptions (so their backlog is kept and visible), the last entry's batch size, and
+// deduplication state.
+func (t *topic) recover(ctx context.Context) error {
+	for _, c := range t.ml.Cursors() {
+		if !c.Durable() || isSystemCursor(c.Name()) {
+			continue
+		}
+		t.subs[c.Name()] = newSubscription(t, c.Name(), c, defaultSubType)
+	}
+	if last := t.ml.LastConfirmed(); last.EntryID >= 0 {
+		e, err := t.ml.Read(ctx, last)
+		if err != nil {
+			return fmt.Errorf("read last entry %v: %w", last, err)
+		}
+		if m, err := wire.ScanMetadata(e.Data); err == nil {
+			t.lastEntryMsgs.Store(int32(m.NumMessages()))
+		}
+	}
+	if t.dedup != nil {
+		if err := t.dedup.recover(ctx, t); err != nil {
+			return fmt.Errorf("recover deduplication state: %w", err)
+		}
+	}
+	return nil
+}
+
+// isClosed tells whether the topic is closing or closed.
+func (t *topic) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
+// touch records activity, for inactive-topic cleanup.
+func (t *topic) touch() {
+	t.mu.Lock()
+	t.lastActive = time.Now()
+	t.mu.Unlock()
+}
+
+// inactiveFor is how long the topic has had neither producers nor (for a persistent
+// topic) subscriptions, nor (non-persistent) consumers; zero while it has some.
+func (t *topic) inactiveFor() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || len(t.producers) > 0 || len(t.waiting) > 0 {
+		return 0
+	}
+	for _, s := range t.subs {
+		if t.ml != nil || s.hasConsumers() {
+			return 0
+		}
+	}
+	return time.Since(t.lastActive)
+}
+
+// deleteIfInactive deletes the topic (its stored data too) if it is still unused.
+func (t *topic) deleteIfInactive(ctx context.Context, maxIdle time.Duration) error {
+	if t.inactiveFor() < maxIdle {
+		return nil
+	}
+	t.mu.Lock()
+	if t.closed || len(t.producers) > 0 || len(t.subs) > 0 && t.ml != nil {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	subs := t.subscriptionList()
+	t.mu.Unlock()
+	for _, s := range subs {
+		s.shutdown(true)
+	}
+	defer t.b.topics.remove(t)
+	t.log.Info("deleting inactive topic")
+	if t.ml != nil {
+		if err := t.ml.Delete(ctx); err != nil {
+			return fmt.Errorf("delete %s: %w", t.key, err)
+		}
+	}
+	return nil
+}
+
+func (t *topic) subscriptionList() []*subscription {
+	out := make([]*subscription, 0, len(t.subs))
+	for _, s := range t.subs {
+		out = append(out, s)
+	}
+	return out
+}
+
+// close unloads the topic: producers and consumers are closed (with notifyClients the
+// clients are told, so they reconnect), dispatchers stop, pending appends finish and the
+// ledger closes, persisting cursors.
+func (t *topic) close(ctx context.Context, notifyClients bool) error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	producers := make([]*producer, 0, len(t.producers)+len(t.waiting))
+	for _, p := range t.producers {
+		producers = append(producers, p)
+	}
+	producers = append(producers, t.waiting...)
+	subs := t.subscriptionList()
+	t.mu.Unlock()
+	for _, p := range producers {
+		p.closeByBroker(notifyClients)
+	}
+	for _, s := range subs {
+		s.shutdown(notifyClients)
+	}
+	defer t.b.topics.remove(t)
+	if t.ml == nil {
+		return nil
+	}
+	if t.dedup != nil {
+		t.dedup.flush(ctx, t)
+	}
+	if err := t.ml.Close(ctx); err != nil && !errors.Is(err, managedledger.ErrClosed) {
+		return fmt.Errorf("close %s: %w", t.key, err)
+	}
+	return nil
+}
+
+// removeSubscription forgets a subscription (unsubscribed, or non-durable and empty).
+func (t *topic) removeSubscription(s *subscription) {
+	t.mu.Lock()
+	if t.subs[s.name] == s {
+		delete(t.subs, s.name)
+	}
+	t.lastActive = time.Now()
+	t.mu.Unlock()
+}
