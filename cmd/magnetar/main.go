@@ -12,6 +12,7 @@ import (
 	cliadmin "github.com/magnetar/magnetar/cli/admin"
 	"github.com/magnetar/magnetar/cli/client"
 	"github.com/magnetar/magnetar/cli/perf"
+	"github.com/magnetar/magnetar/standalone"
 )
 
 func main() {
@@ -35,5 +36,6 @@ func commands() []*cobra.Command {
 		cliadmin.NewCommand(),
 		client.NewCommand(),
 		perf.NewCommand(),
+		standalone.NewCommand(),
 	}
 }
