@@ -15,8 +15,9 @@ var (
 	errNoPartitionSuffix   = &Error{ErrInvalid, "Partitioned Topic Name should not contain '-partition-'"}
 )
 
-// namespaceMustExist returns Pulsar's 404 for a topic in a missing namespace or tenant.
-func (r *Resources) namespaceMustExist(ctx context.Context, ns topicname.Namespace) error {
+// CheckNamespace returns nil if the namespace exists, else Pulsar's 404 ("Namespace
+// does not exist", or "Tenant does not exist" when the tenant is missing too).
+func (r *Resources) CheckNamespace(ctx context.Context, ns topicname.Namespace) error {
 	if ok, err := r.exists(ctx, namespaceKey(ns)); err != nil {
 		return err
 	} else if !ok {
@@ -35,7 +36,7 @@ func (r *Resources) CreatePartitionedTopic(ctx context.Context, t topicname.Name
 	if err := r.checkPartitions(meta.Partitions); err != nil {
 		return err
 	}
-	if err := r.namespaceMustExist(ctx, t.Namespace); err != nil {
+	if err := r.CheckNamespace(ctx, t.Namespace); err != nil {
 		return err
 	}
 	return r.create(ctx, partitionedKey(t), meta, errPartitionedExists)
@@ -117,7 +118,7 @@ func (r *Resources) DeletePartitionedTopic(ctx context.Context, t topicname.Name
 
 // ListPartitionedTopics returns the partitioned topics of a namespace in one domain.
 func (r *Resources) ListPartitionedTopics(ctx context.Context, ns topicname.Namespace, d topicname.Domain) ([]topicname.Name, error) {
-	if err := r.namespaceMustExist(ctx, ns); err != nil {
+	if err := r.CheckNamespace(ctx, ns); err != nil {
 		return nil, err
 	}
 	encoded, err := r.records(ctx, PartitionedTopicsPath+"/"+ns.String()+"/"+string(d))
@@ -157,7 +158,7 @@ func (r *Resources) TopicPolicies(ctx context.Context, t topicname.Name) (*Topic
 // them if needed. The namespace must exist; whether the topic exists is the caller's
 // check (the broker knows non-partitioned topics).
 func (r *Resources) UpdateTopicPolicies(ctx context.Context, t topicname.Name, fn func(tp *TopicPolicies) error) error {
-	if err := r.namespaceMustExist(ctx, t.Namespace); err != nil {
+	if err := r.CheckNamespace(ctx, t.Namespace); err != nil {
 		return err
 	}
 	return upsert(ctx, r, topicPoliciesKey(t.Base()), func(tp *TopicPolicies) error {
