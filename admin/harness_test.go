@@ -419,4 +419,3 @@ func (b *testBroker) HealthCheck(context.Context) error {
 	defer b.mu.Unlock()
 	return b.healthy
 }
-

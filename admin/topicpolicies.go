@@ -190,7 +190,9 @@ func (h *Handler) routeTopicPolicies(d topicname.Domain) {
 		optionalTP("autoSubscriptionCreation", func(tp *T) **resources.AutoSubscriptionCreationOverride {
 			return &tp.AutoSubscriptionCreationOverride
 		}, jsonBody[resources.AutoSubscriptionCreationOverride], nil,
-			func(e *E) any { return resources.AutoSubscriptionCreationOverride{AllowAutoSubscriptionCreation: e.AutoSubscriptionCreation} }),
+			func(e *E) any {
+				return resources.AutoSubscriptionCreationOverride{AllowAutoSubscriptionCreation: e.AutoSubscriptionCreation}
+			}),
 		{
 			name:      "schemaCompatibilityStrategy",
 			setMethod: http.MethodPut,
