@@ -419,3 +419,12 @@ func (b *testBroker) HealthCheck(context.Context) error {
 	defer b.mu.Unlock()
 	return b.healthy
 }
+
+func mustTopic(t *testing.T, s string) topicname.Name {
+	t.Helper()
+	n, err := topicname.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
