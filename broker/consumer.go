@@ -24,6 +24,7 @@ type consumer struct {
 	closed atomic.Bool
 
 	permits int64
+	flowed  bool // the client sent FLOW, so it has registered the consumer
 	// pending: entries delivered and not acknowledged, with their message counts.
 	pending map[managedledger.Position]int
 	slots   map[managedledger.Position]int // Key_Shared hash slot of pending entries
@@ -99,11 +100,6 @@ func (c *conn) subscribe(cs *consumer, cmd *pb.CommandSubscribe) {
 	}
 	cs.ready.Store(true)
 	c.w.send(wire.NewSuccess(cs.requestID))
-	if cmd.GetSubType() == pb.CommandSubscribe_Failover {
-		// The active-consumer notice sent while attaching may have gone before SUCCESS,
-		// which the client ignores; repeat it now.
-		s.sendActiveChanges([]*consumer{cs})
-	}
 	s.wake()
 	t.touch()
 }
@@ -289,7 +285,15 @@ func (c *conn) handleFlow(f *pb.CommandFlow) {
 	s := cs.sub
 	s.mu.Lock()
 	cs.permits += int64(f.GetMessagePermits())
+	first := !cs.flowed
+	cs.flowed = true
+	failover := s.subType == pb.CommandSubscribe_Failover
 	s.mu.Unlock()
+	if first && failover {
+		// The client registers a consumer only after SUBSCRIBE succeeds and then sends
+		// FLOW: now it can hear whether it is the active one.
+		s.sendActiveChanges([]*consumer{cs})
+	}
 	s.wake()
 }
 

@@ -294,11 +294,9 @@ func (p *producer) publish(s *pb.CommandSend, payload []byte) {
 	op := &sendOp{seq: s.GetSequenceId(), highest: s.GetHighestSequenceId(), started: time.Now(), bytes: len(payload)}
 	p.enqueue(op)
 	p.c.pendingSends.Add(1)
-	b := p.c.b
-	if len(payload) > b.cfg.MaxMessageSize {
-		p.fail(op, pb.ServerError_NotAllowedError, "Exceed maximum message size: "+strconv.Itoa(len(payload))+" > "+strconv.Itoa(b.cfg.MaxMessageSize))
-		return
-	}
+	// maxMessageSize itself is enforced as Pulsar does, by the frame limit (max message
+	// size plus padding for the command and headers): a chunk of exactly max_message_size
+	// bytes of payload arrives with its metadata on top.
 	meta, err := wire.ScanMetadata(payload)
 	if err != nil {
 		p.fail(op, pb.ServerError_NotAllowedError, "malformed message: "+err.Error())

@@ -161,16 +161,18 @@ func (s *subscription) electActiveLocked() []*consumer {
 	return slices.Clone(s.consumers)
 }
 
-// sendActiveChanges tells Failover consumers whether they are the active one.
+// sendActiveChanges tells Failover consumers whether they are the active one; one that
+// has not sent FLOW yet hears it with its first FLOW.
 func (s *subscription) sendActiveChanges(cs []*consumer) {
 	if len(cs) == 0 {
 		return
 	}
 	s.mu.Lock()
-	active := s.active
-	s.mu.Unlock()
+	defer s.mu.Unlock()
 	for _, c := range cs {
-		c.c.w.send(wire.NewActiveConsumerChange(c.id, c == active))
+		if c.flowed {
+			c.c.w.send(wire.NewActiveConsumerChange(c.id, c == s.active))
+		}
 	}
 }
 
