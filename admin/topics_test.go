@@ -205,4 +205,3 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
-
