@@ -125,8 +125,8 @@ func Run(ctx context.Context, opts Options) error {
 		WebAddr:    webLn.Addr(),
 	}
 	initCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = broker.InitializeCluster(initCtx, res, broker.ClusterInit{
-		Cluster: cfg.ClusterName, ServiceURL: srv.WebURL, BrokerServiceURL: srv.BrokerURL,
+	err = res.Bootstrap(initCtx, cfg.ClusterName, resources.ClusterData{
+		ServiceURL: srv.WebURL, BrokerServiceURL: srv.BrokerURL,
 	})
 	cancel()
 	if err != nil {
