@@ -96,19 +96,51 @@ func (c *cursor) persist(ctx context.Context) error {
 
 	b, err := json.Marshal(info)
 	if err == nil {
-		var st metadata.Stat
-		if st, err = c.m.f.store.Put(ctx, c.key, b, c.version); err == nil {
-			c.version = st.Version
-			return nil
-		}
+		err = c.put(ctx, b)
+	}
+	if err == nil {
+		return nil
 	}
 	c.mu.Lock()
 	c.dirty = true
 	c.mu.Unlock()
-	if errors.Is(err, metadata.ErrBadVersion) && c.version != metadata.NotExists {
-		return fmt.Errorf("managedledger: cursor %q of %s changed elsewhere: %w", c.name, c.m.name, ErrFenced)
-	}
 	return fmt.Errorf("managedledger: persist cursor %q of %s: %w", c.name, c.m.name, err)
+}
+
+// put writes b by CAS on the version this cursor last wrote. If that version is stale
+// but this process still owns the managed ledger (its metadata is at the version this
+// process wrote: every owner writes it when opening), the cursor was written by a
+// previous owner that had not noticed it was replaced, and put takes over the node.
+// Otherwise this process is the stale owner: ErrFenced.
+func (c *cursor) put(ctx context.Context, b []byte) error {
+	store := c.m.f.store
+	st, err := store.Put(ctx, c.key, b, c.version)
+	if err == nil {
+		c.version = st.Version
+		return nil
+	}
+	if !errors.Is(err, metadata.ErrBadVersion) || c.version == metadata.NotExists {
+		return err
+	}
+	c.m.metaMu.Lock() // no metadata write of ours in flight while comparing versions
+	_, mlStat, err := store.Get(ctx, c.m.key)
+	owner := err == nil && mlStat.Version == c.m.infoVersion
+	c.m.metaMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if !owner {
+		return ErrFenced
+	}
+	_, cst, err := store.Get(ctx, c.key)
+	if err != nil {
+		return err
+	}
+	if st, err = store.Put(ctx, c.key, b, cst.Version); err != nil {
+		return err
+	}
+	c.version = st.Version
+	return nil
 }
 
 func (c *cursor) infoLocked() cursorInfo {

@@ -126,7 +126,11 @@ func TestSecondOwnerFencesFirst(t *testing.T) {
 	s := mltest.NewStack(t, t.TempDir(), 1)
 	const name = "public/default/persistent/fence"
 	m1 := openML(t, s, name, ml.Config{RetentionTime: -1})
-	addAll(t, m1, 0, 5)
+	c1, err := m1.OpenCursor(testCtx(t), "sub", ml.Earliest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := addAll(t, m1, 0, 5)
 
 	f2, err := ml.NewFactory(ml.FactoryConfig{Store: s.Store, Ledgers: s.Ledgers})
 	if err != nil {
@@ -143,6 +147,17 @@ func TestSecondOwnerFencesFirst(t *testing.T) {
 		t.Fatalf("add by the fenced owner: %v, want ErrFenced", err)
 	}
 	addAll(t, m2, 5, 3)
+
+	// The stale owner's cursor write may land, but the new owner's write wins.
+	_ = c1.MarkDelete(pos[4])
+	_ = c1.Flush(testCtx(t))
+	c2 := m2.Cursors()[0]
+	if err := c2.MarkDelete(pos[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := c2.Flush(testCtx(t)); err != nil {
+		t.Fatalf("new owner's cursor flush after the old owner wrote: %v", err)
+	}
 	if err := m1.Close(testCtx(t)); err != nil && !errors.Is(err, ml.ErrFenced) {
 		t.Errorf("close of the fenced owner: %v", err)
 	}
@@ -152,5 +167,8 @@ func TestSecondOwnerFencesFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	m3 := openML(t, s, name, ml.Config{RetentionTime: -1})
+	if got := m3.Cursors()[0].MarkDeleted(); got != pos[1] {
+		t.Errorf("cursor after the takeover: %v, want the new owner's %v", got, pos[1])
+	}
 	wantPayloads(t, readAll(t, m3.NewNonDurableCursor("check", ml.Earliest)), 0, 8)
 }

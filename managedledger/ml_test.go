@@ -2,7 +2,9 @@ package managedledger_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	ml "github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/managedledger/mltest"
@@ -160,4 +162,54 @@ func TestTerminate(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantPayloads(t, readAll(t, c), 0, 5)
+}
+
+func TestRolloverTriggers(t *testing.T) {
+	s := mltest.NewStack(t, t.TempDir(), 1)
+	for i, tc := range []struct {
+		name    string
+		cfg     ml.Config
+		pause   time.Duration // between the two halves of the adds
+		ledgers int           // ledgers holding the 10 entries
+	}{
+		{"by entries", ml.Config{MaxEntriesPerLedger: 3}, 0, 4},
+		{"by size", ml.Config{MaxSizePerLedgerBytes: 50}, 0, 2}, // 11-byte entries: 5 fill 55 bytes
+		{"by age", ml.Config{MaxLedgerRolloverTime: 200 * time.Millisecond}, 300 * time.Millisecond, 2},
+		{"not before the minimum age", ml.Config{MaxEntriesPerLedger: 2, MinLedgerRolloverTime: time.Hour}, 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.RetentionTime = -1
+			m := openML(t, s, fmt.Sprintf("public/default/persistent/roll-%d", i), cfg)
+			pos := addAll(t, m, 0, 5)
+			time.Sleep(tc.pause)
+			pos = append(pos, addAll(t, m, 5, 5)...)
+			ids := map[int64]bool{}
+			for _, p := range pos {
+				ids[p.LedgerID] = true
+			}
+			if len(ids) != tc.ledgers {
+				t.Errorf("10 entries in %d ledgers, want %d: %v", len(ids), tc.ledgers, pos)
+			}
+		})
+	}
+}
+
+// An idle log whose ledger is past MaxLedgerRolloverTime is rolled over by the factory's
+// background loop, so the old ledger is closed and can be trimmed.
+func TestIdleLedgerRolledOverByAge(t *testing.T) {
+	s := mltest.NewStack(t, t.TempDir(), 1)
+	m := openML(t, s, "public/default/persistent/idle", ml.Config{MaxLedgerRolloverTime: 100 * time.Millisecond, RetentionTime: -1})
+	pos := addAll(t, m, 0, 1)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(m.Stats().Ledgers) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no rollover of an idle ledger: %+v", m.Stats().Ledgers)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	info, err := s.Ledgers.Stat(testCtx(t), pos[0].LedgerID)
+	if err != nil || !info.Closed || info.LastEntryID != 0 {
+		t.Errorf("old ledger after rollover: %+v %v, want closed at entry 0", info, err)
+	}
 }
