@@ -165,6 +165,9 @@ func (b *Bookie) replayRecord(r journal.Record) error {
 // ReadOnly reports whether the bookie refuses adds (a disk is above the threshold).
 func (b *Bookie) ReadOnly() bool { return b.readOnly.Load() }
 
+// MaxEntrySize is the largest entry data the bookie accepts.
+func (b *Bookie) MaxEntrySize() int { return b.cfg.MaxEntrySize }
+
 // ID is the bookie's id (advertised host:port).
 func (b *Bookie) ID() string { return b.cfg.ID }
 
