@@ -53,7 +53,9 @@ func dial(t *testing.T, addr string, opts ...Option) *Client {
 	return c
 }
 
-func payload(l, e int64) []byte { return []byte(fmt.Sprintf("entry %d/%d %s", l, e, bytes.Repeat([]byte("x"), int(e%50)*20))) }
+func payload(l, e int64) []byte {
+	return []byte(fmt.Sprintf("entry %d/%d %s", l, e, bytes.Repeat([]byte("x"), int(e%50)*20)))
+}
 
 // addPipelined sends n adds of a ledger without waiting between them and waits for
 // all acks.
