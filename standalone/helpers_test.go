@@ -86,22 +86,27 @@ func (in *instance) url() string { return "pulsar://" + in.srv.BrokerAddr.String
 // client returns an official Go client connected to the instance, closed at test end.
 func (in *instance) client() pulsar.Client {
 	in.t.Helper()
-	l := logrus.New()
-	l.SetLevel(logrus.WarnLevel)
-	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
-		l.SetLevel(logrus.DebugLevel)
-	}
 	c, err := pulsar.NewClient(pulsar.ClientOptions{
 		URL:               in.url(),
 		OperationTimeout:  15 * time.Second,
 		ConnectionTimeout: 5 * time.Second,
-		Logger:            plog.NewLoggerWithLogrus(l),
+		Logger:            clientLogger(),
 	})
 	if err != nil {
 		in.t.Fatalf("client: %v", err)
 	}
 	in.t.Cleanup(c.Close)
 	return c
+}
+
+// clientLogger keeps the Go client quiet unless MAGNETAR_TEST_DEBUG is set.
+func clientLogger() plog.Logger {
+	l := logrus.New()
+	l.SetLevel(logrus.ErrorLevel)
+	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
+		l.SetLevel(logrus.DebugLevel)
+	}
+	return plog.NewLoggerWithLogrus(l)
 }
 
 func testContext(t *testing.T) context.Context {

@@ -135,7 +135,7 @@ func TestRestartKeepsData(t *testing.T) {
 	dir := t.TempDir()
 	in := startStandalone(t, dir, nil)
 	topic := uniqueTopic("restart")
-	c, err := pulsar.NewClient(pulsar.ClientOptions{URL: in.url()})
+	c, err := pulsar.NewClient(pulsar.ClientOptions{URL: in.url(), Logger: clientLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
