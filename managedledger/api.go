@@ -103,6 +103,10 @@ func (ml *ManagedLedger) Name() string { return ml.impl.name }
 // AddEntry appends data; cb is called exactly once per call, in call order, with the
 // entry's position once it is durable (fsynced on AckQuorum bookies), or with an error.
 // data must not be modified afterwards (it may be kept in the entry cache).
+//
+// Callbacks run one at a time on the log's completion goroutine: they must not block
+// for long, and must not call Close, Terminate or Delete of the same log synchronously
+// (those wait for outstanding adds, which that goroutine completes).
 func (ml *ManagedLedger) AddEntry(data []byte, cb func(Position, error)) { ml.impl.addEntry(data, cb) }
 
 // LastConfirmed is the position of the last durable entry; {currentLedger, -1} when the
@@ -113,7 +117,8 @@ func (ml *ManagedLedger) LastConfirmed() Position { return ml.impl.lastConfirmed
 func (ml *ManagedLedger) FirstPosition() Position { return ml.impl.firstPosition() }
 
 // NewEntries returns a channel closed when an entry is appended after the call (or when
-// the ledger closes): a broadcast that dispatchers select on.
+// the ledger closes): a broadcast that dispatchers select on. Terminate closes it once;
+// later calls return a channel only Close closes. After Close it is already closed.
 func (ml *ManagedLedger) NewEntries() <-chan struct{} { return ml.impl.newEntries() }
 
 // Read reads one entry by position.
@@ -121,7 +126,8 @@ func (ml *ManagedLedger) Read(ctx context.Context, pos Position) (Entry, error) 
 	return ml.impl.read(ctx, pos)
 }
 
-// Next returns the position after pos (crossing ledger boundaries) and whether one exists.
+// Next returns the position after pos (crossing ledger boundaries) and whether one exists;
+// if none does, it returns the position the next entry will take.
 func (ml *ManagedLedger) Next(pos Position) (Position, bool) { return ml.impl.next(pos) }
 
 // FindFirst returns the first position whose entry satisfies pred, assuming pred is
