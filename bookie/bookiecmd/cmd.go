@@ -3,18 +3,120 @@
 package bookiecmd
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/magnetar/magnetar/bookie"
+	"github.com/magnetar/magnetar/bookie/bkproto"
+	"github.com/magnetar/magnetar/metadata/connect"
 )
+
+// Options are the command's settings.
+type Options struct {
+	// MetadataURL names the metadata store (metadata/connect); "" is an embedded store
+	// in <DataDir>/metadata.
+	MetadataURL string
+	// Port is the bookie protocol port (bookiePort); 0 picks a free one.
+	Port int
+	// DataDir holds the ledgers (<DataDir>/ledgers) and, by default, the journal.
+	DataDir string
+	// JournalDir defaults to <DataDir>/journal.
+	JournalDir string
+	// Rack is the placement label; default "/default-rack".
+	Rack string
+	// AdvertisedAddress is the host others reach this bookie at; default the hostname.
+	AdvertisedAddress string
+}
 
 // NewCommand returns the `magnetar bookie` command.
 func NewCommand() *cobra.Command {
-	return &cobra.Command{
+	var opts Options
+	cmd := &cobra.Command{
 		Use:   "bookie",
 		Short: "Run a bookie (storage node) of a Magnetar cluster",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return errors.New("bookie: not implemented yet")
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			slog.SetDefault(slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelInfo})))
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+			defer stop()
+			return Run(ctx, opts)
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&opts.MetadataURL, "metadata-url", "", "metadata store URL: etcd://h:p[,h:p][/prefix], zk://h:p[,h:p][/chroot] or embedded:///dir (metadataStoreUrl); empty: embedded in <data-dir>/metadata")
+	f.IntVar(&opts.Port, "bookie-port", 3181, "bookie protocol port (bookiePort)")
+	f.StringVar(&opts.DataDir, "data-dir", filepath.Join("data", "bookie"), "data directory; ledgers go to <data-dir>/ledgers (ledgerDirectories)")
+	f.StringVar(&opts.JournalDir, "journal-dir", "", "journal directory, ideally on its own disk (journalDirectory); default <data-dir>/journal")
+	f.StringVar(&opts.Rack, "rack", "", "rack label for rack-aware placement; default /default-rack")
+	f.StringVar(&opts.AdvertisedAddress, "advertised-address", "", "host name or IP other nodes reach this bookie at (advertisedAddress); default the hostname")
+	return cmd
+}
+
+// Run runs a bookie until ctx is done, then closes it cleanly.
+func Run(ctx context.Context, opts Options) error {
+	if opts.DataDir == "" {
+		return errors.New("bookie: --data-dir must not be empty")
+	}
+	if opts.JournalDir == "" {
+		opts.JournalDir = filepath.Join(opts.DataDir, "journal")
+	}
+	host := opts.AdvertisedAddress
+	if host == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return fmt.Errorf("bookie: no --advertised-address and no hostname: %w", err)
+		}
+		host = h
+	}
+	store, err := connect.Open(ctx, opts.MetadataURL, opts.DataDir)
+	if err != nil {
+		return fmt.Errorf("bookie: metadata store: %w", err)
+	}
+	defer store.Close()
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(opts.Port))
+	if err != nil {
+		return fmt.Errorf("bookie: listen: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	id := net.JoinHostPort(host, strconv.Itoa(port))
+	b, err := bookie.Open(bookie.Config{
+		ID:         id,
+		JournalDir: opts.JournalDir,
+		LedgerDirs: []string{filepath.Join(opts.DataDir, "ledgers")},
+		Rack:       opts.Rack,
+		Store:      store,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := bkproto.NewServer(b)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	slog.Info("bookie ready", "id", id, "listen", ln.Addr().String(), "journal", opts.JournalDir, "data", opts.DataDir, "read_only", b.ReadOnly())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+		serveErr = fmt.Errorf("bookie: serve: %w", serveErr)
+	}
+	slog.Info("bookie stopping", "id", id)
+	srv.Close()
+	closeErr := b.Close()
+	if err := errors.Join(serveErr, closeErr); err != nil {
+		return err
+	}
+	slog.Info("bookie stopped", "id", id)
+	return nil
 }
