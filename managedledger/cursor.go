@@ -308,9 +308,11 @@ func (c *cursor) advanceLocked(l layout) {
 		}
 		c.md = r.To
 	}
-	for p := range c.batch {
-		if p.Compare(c.md) <= 0 {
-			delete(c.batch, p)
+	if len(c.batch) > 0 {
+		for p := range c.batch {
+			if p.Compare(c.md) <= 0 {
+				delete(c.batch, p)
+			}
 		}
 	}
 	if c.readPos.Compare(c.md) <= 0 {
@@ -328,9 +330,10 @@ func (c *cursor) delete(positions []Position) error {
 	lac := c.m.lac
 	before := c.md.LedgerID
 	var bad []Position
+	first, _ := l.first()
 	for _, p := range positions {
-		if p.Compare(c.md) <= 0 {
-			continue
+		if p.Compare(c.md) <= 0 || p.Compare(first) < 0 {
+			continue // acknowledged already, or trimmed
 		}
 		if p.Compare(lac) > 0 || !l.exists(p) {
 			bad = append(bad, p)
