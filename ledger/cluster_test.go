@@ -2,9 +2,9 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +26,8 @@ type testCluster struct {
 
 type testNode struct {
 	id, rack string
-	mem      *memBookie
+	b        *bookie.Bookie
+	direct   bookie.Client // the bookie's own client, for checks behind the ledger's back
 	fc       *faultClient
 }
 
@@ -47,12 +48,24 @@ func startCluster(t testing.TB, racks ...string) *testCluster {
 
 func (c *testCluster) addBookie(id, rack string) *testNode {
 	c.t.Helper()
-	n := &testNode{id: id, rack: rack, mem: newMemBookie()}
-	n.fc = &faultClient{inner: n.mem}
-	val, _ := json.Marshal(bookieInfo{Rack: rack, Address: id})
-	if _, err := c.store.Put(context.Background(), availablePath+"/"+id, val, metadata.AnyVersion, metadata.Ephemeral()); err != nil {
+	dir := c.t.TempDir()
+	b, err := bookie.Open(bookie.Config{
+		ID:                 id,
+		JournalDir:         filepath.Join(dir, "journal"),
+		LedgerDirs:         []string{filepath.Join(dir, "ledgers")},
+		Rack:               rack,
+		Store:              c.store,
+		WriteCacheBytes:    16 << 20,
+		ReadCacheBytes:     4 << 20,
+		JournalSegmentSize: 16 << 20,
+		EntryLogSize:       16 << 20,
+	})
+	if err != nil {
 		c.t.Fatal(err)
 	}
+	c.t.Cleanup(func() { b.Close() })
+	n := &testNode{id: id, rack: rack, b: b, direct: b.LocalClient()}
+	n.fc = &faultClient{inner: n.direct}
 	c.mu.Lock()
 	c.nodes[id] = n
 	c.mu.Unlock()
@@ -73,11 +86,9 @@ func (c *testCluster) node(id string) *testNode {
 // kill stops a bookie: it deregisters and fails every request from now on.
 func (c *testCluster) kill(id string) {
 	c.t.Helper()
-	n := c.node(id)
-	if err := c.store.Delete(context.Background(), availablePath+"/"+id, metadata.AnyVersion); err != nil {
+	if err := c.node(id).b.Close(); err != nil {
 		c.t.Fatal(err)
 	}
-	n.mem.kill()
 }
 
 func (c *testCluster) dial(id string) (bookie.Client, error) {
@@ -228,7 +239,7 @@ func (c *testCluster) checkReplicated(t *testing.T, lid, first, last int64) {
 		ens := m.fragmentFor(e)
 		for i := 0; i < m.WriteQuorum; i++ {
 			id := ens[(e+int64(i))%int64(len(ens))]
-			if _, err := c.node(id).mem.ReadEntry(context.Background(), lid, e, 0, nil); err != nil {
+			if _, err := c.node(id).direct.ReadEntry(context.Background(), lid, e, 0, nil); err != nil {
 				t.Fatalf("entry %d not on %s of its write set %v: %v", e, id, ens, err)
 			}
 		}

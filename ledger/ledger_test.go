@@ -217,7 +217,7 @@ func TestStripedWriteSets(t *testing.T) {
 	ens := c.meta(w.ID()).Ensembles[0].Bookies
 	for e := int64(0); e < 8; e++ {
 		for pos, id := range ens {
-			_, err := c.node(id).mem.ReadEntry(ctx, w.ID(), e, 0, nil)
+			_, err := c.node(id).direct.ReadEntry(ctx, w.ID(), e, 0, nil)
 			inSet := pos == int(e%4) || pos == int((e+1)%4)
 			if inSet != (err == nil) {
 				t.Errorf("entry %d on bookie at position %d: %v (in write set: %v)", e, pos, err, inSet)
@@ -479,7 +479,7 @@ func TestRecoveryAfterWriterDied(t *testing.T) {
 	for e := int64(100); e <= lac; e++ {
 		for i := int64(0); i < 2; i++ {
 			id := ens[(e+i)%3]
-			if _, err := c.node(id).mem.ReadEntry(ctx, w.ID(), e, 0, nil); err != nil {
+			if _, err := c.node(id).direct.ReadEntry(ctx, w.ID(), e, 0, nil); err != nil {
 				t.Errorf("entry %d not re-replicated to %s: %v", e, id, err)
 			}
 		}
@@ -562,7 +562,7 @@ func TestRecoveryReplacesDeadBookie(t *testing.T) {
 		t.Fatalf("fragments %+v: want one from entry 100 without the dead %s", m.Ensembles, ens[1])
 	}
 	newB := m.Ensembles[1].Bookies[1]
-	if _, err := c.node(newB).mem.ReadEntry(ctx, w.ID(), 100, 0, nil); err != nil {
+	if _, err := c.node(newB).direct.ReadEntry(ctx, w.ID(), 100, 0, nil); err != nil {
 		t.Fatalf("entry 100 not re-added to the replacement %s: %v", newB, err)
 	}
 }

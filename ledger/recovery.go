@@ -122,8 +122,9 @@ func (c *client) lastConfirmed(ctx context.Context, id int64, m *ledgerMeta, fen
 		switch {
 		case a.err == nil:
 			lac = max(lac, a.lac)
-		case errors.Is(a.err, bookie.ErrNoSuchLedger):
-			// The bookie never got an entry of the ledger (a fencing read still fences it).
+		case !fence && errors.Is(a.err, bookie.ErrNoSuchLedger):
+			// The bookie never got an entry of the ledger. (A fencing read creates the
+			// ledger on a bookie that lacks it, so it never answers this.)
 		case errors.Is(a.err, bookie.ErrUnauthorized):
 			return 0, fmt.Errorf("read last add confirmed: %w", a.err)
 		default:
