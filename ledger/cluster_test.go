@@ -125,8 +125,8 @@ type faultClient struct {
 	inner bookie.Client
 
 	mu      sync.Mutex
-	hang    bool      // adds are held, not passed on, until release or releaseAll
-	held    []heldAdd // adds held
+	hang    bool          // adds are held, not passed on, until release or releaseAll
+	held    []heldAdd     // adds held
 	jitter  time.Duration // each add's answer is delayed by a random time up to jitter
 	corrupt bool          // reads return a damaged copy
 	// answered records the entry ids of adds in the order their answers were passed on.
