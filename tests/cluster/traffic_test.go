@@ -1,0 +1,348 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/apache/pulsar-client-go/pulsar/backoff"
+	pulsarlog "github.com/apache/pulsar-client-go/pulsar/log"
+)
+
+// sendTimeout is how long the client keeps retrying a message before failing it; long
+// enough to ride out a broker restart.
+const sendTimeout = 40 * time.Second
+
+// newClient connects the official Pulsar Go client to serviceURL. Its log goes to a
+// buffer that is shown if the test fails.
+func newClient(t testing.TB, serviceURL string) pulsar.Client {
+	t.Helper()
+	buf := &lockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	c, err := pulsar.NewClient(pulsar.ClientOptions{
+		URL:               serviceURL,
+		ConnectionTimeout: 5 * time.Second,
+		OperationTimeout:  30 * time.Second,
+		Logger:            pulsarlog.NewLoggerWithSlog(logger),
+	})
+	if err != nil {
+		t.Fatalf("pulsar client for %s: %v", serviceURL, err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		if t.Failed() {
+			t.Logf("--- pulsar client log (last lines):\n%s", buf.tail(150))
+		}
+	})
+	return c
+}
+
+// newProducer creates a producer without batching (one message, one entry) that
+// reconnects quickly after a broker restart.
+func newProducer(t testing.TB, c pulsar.Client, topic string) pulsar.Producer {
+	t.Helper()
+	p, err := c.CreateProducer(pulsar.ProducerOptions{
+		Topic:              topic,
+		DisableBatching:    true,
+		SendTimeout:        sendTimeout,
+		MaxPendingMessages: 500,
+		BackOffPolicyFunc:  func() backoff.Policy { return &quickBackoff{} },
+	})
+	if err != nil {
+		t.Fatalf("create producer on %s: %v", topic, err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// quickBackoff retries reconnection every 100ms doubling up to 1s, so a test does not
+// wait out the client's default 60s ceiling after a restart.
+type quickBackoff struct{ d time.Duration }
+
+func (b *quickBackoff) Next() time.Duration {
+	b.d = min(max(2*b.d, 100*time.Millisecond), time.Second)
+	return b.d
+}
+func (b *quickBackoff) IsMaxBackoffReached() bool { return false }
+func (b *quickBackoff) Reset()                    { b.d = 0 }
+
+// msgPos is where a message is stored: a MessageID without its partition.
+type msgPos struct {
+	Ledger, Entry int64
+	Batch         int32
+}
+
+func posOf(id pulsar.MessageID) msgPos {
+	return msgPos{Ledger: id.LedgerID(), Entry: id.EntryID(), Batch: id.BatchIdx()}
+}
+
+func (p msgPos) String() string { return fmt.Sprintf("%d:%d:%d", p.Ledger, p.Entry, p.Batch) }
+
+// payload is message seq: its number in 8 digits, padded to size bytes.
+func payload(seq, size int) []byte {
+	b := []byte(fmt.Sprintf("%08d", seq))
+	for len(b) < size {
+		b = append(b, 'x')
+	}
+	return b
+}
+
+func seqOf(p []byte) (int, error) {
+	if len(p) < 8 {
+		return 0, fmt.Errorf("payload %q too short", p)
+	}
+	return strconv.Atoi(string(p[:8]))
+}
+
+// recorder produces numbered messages and records the fate of each: acknowledged (with
+// the MessageID the broker gave it) or failed.
+type recorder struct {
+	mu      sync.Mutex
+	sent    int // messages 0..sent-1 were handed to the client
+	acked   map[int]msgPos
+	failed  map[int]error
+	changed chan struct{} // closed and replaced on every callback
+	pending sync.WaitGroup
+}
+
+func newRecorder() *recorder {
+	return &recorder{acked: map[int]msgPos{}, failed: map[int]error{}, changed: make(chan struct{})}
+}
+
+// produce sends messages from..to-1 with SendAsync, one every pace, and returns once all
+// are handed to the client (stop ends it early). wait waits for their callbacks.
+func (r *recorder) produce(ctx context.Context, p pulsar.Producer, from, to, size int, pace time.Duration, stop <-chan struct{}) {
+	tick := time.NewTicker(max(pace, time.Microsecond))
+	defer tick.Stop()
+	for seq := from; seq < to; seq++ {
+		if pace > 0 {
+			select {
+			case <-tick.C:
+			case <-stop:
+				return
+			}
+		}
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		r.mu.Lock()
+		r.sent = seq + 1
+		r.mu.Unlock()
+		r.pending.Add(1)
+		p.SendAsync(ctx, &pulsar.ProducerMessage{Payload: payload(seq, size)},
+			func(id pulsar.MessageID, _ *pulsar.ProducerMessage, err error) {
+				defer r.pending.Done()
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				if err != nil {
+					r.failed[seq] = err
+				} else {
+					r.acked[seq] = posOf(id)
+				}
+				close(r.changed)
+				r.changed = make(chan struct{})
+			})
+	}
+}
+
+// wait waits until every message handed to the client has been acknowledged or failed.
+func (r *recorder) wait(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { r.pending.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		t.Fatalf("after %v, %d of %d sends still have no answer", timeout, r.sent-len(r.acked)-len(r.failed), r.sent)
+	}
+}
+
+// waitAcked waits until at least n messages are acknowledged.
+func (r *recorder) waitAcked(t testing.TB, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		got, changed := len(r.acked), r.changed
+		r.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("only %d of %d messages acknowledged after %v", got, n, timeout)
+		}
+	}
+}
+
+// inFlight returns the messages handed to the client but not yet acknowledged: the ones
+// a crash may leave stored but unacknowledged, which the client then sends again.
+func (r *recorder) inFlight() map[int]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[int]bool{}
+	for seq := 0; seq < r.sent; seq++ {
+		if _, ok := r.acked[seq]; !ok {
+			out[seq] = true
+		}
+	}
+	return out
+}
+
+// results returns copies of the acknowledged and failed messages.
+func (r *recorder) results() (acked map[int]msgPos, failed map[int]error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	acked, failed = make(map[int]msgPos, len(r.acked)), make(map[int]error, len(r.failed))
+	for k, v := range r.acked {
+		acked[k] = v
+	}
+	for k, v := range r.failed {
+		failed[k] = v
+	}
+	return acked, failed
+}
+
+// received is a message read back.
+type received struct {
+	Seq int
+	Pos msgPos
+}
+
+// readAll reads topic from the earliest message to the last one stored, with a reader
+// (no subscription state involved), and fails the test on any read error.
+func readAll(t testing.TB, c pulsar.Client, topic string) []received {
+	t.Helper()
+	r, err := c.CreateReader(pulsar.ReaderOptions{Topic: topic, StartMessageID: pulsar.EarliestMessageID()})
+	if err != nil {
+		t.Fatalf("create reader on %s: %v", topic, err)
+	}
+	defer r.Close()
+	var out []received
+	for r.HasNext() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		m, err := r.Next(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("read %s after %d messages: %v", topic, len(out), err)
+		}
+		seq, err := seqOf(m.Payload())
+		if err != nil {
+			t.Fatalf("read %s: message %v: %v", topic, m.ID(), err)
+		}
+		out = append(out, received{Seq: seq, Pos: posOf(m.ID())})
+	}
+	return out
+}
+
+// verify checks what was read against what was acknowledged, as a user auditing the
+// topic would: every acknowledged message is there, at the position its acknowledgement
+// named; messages appear in the order they were sent; nothing appears twice except a
+// message in mayRepeat (stored before a crash but unacknowledged, then sent again by the
+// client). It returns the problems found, at most a few of each kind.
+func verify(acked map[int]msgPos, mayRepeat map[int]bool, got []received) []string {
+	var problems []string
+	report := func(kind string, count *int, format string, args ...any) {
+		*count++
+		if *count <= 5 {
+			problems = append(problems, kind+": "+fmt.Sprintf(format, args...))
+		} else if *count == 6 {
+			problems = append(problems, kind+": ... (more)")
+		}
+	}
+	var dups, disorder, missing, moved int
+	seen := map[int][]msgPos{}
+	last := -1
+	for i, m := range got {
+		if prev := seen[m.Seq]; len(prev) > 0 {
+			if !mayRepeat[m.Seq] {
+				report("duplicate", &dups, "message %d at %v, already read at %v", m.Seq, m.Pos, prev)
+			}
+		} else if m.Seq <= last {
+			report("out of order", &disorder, "message %d (at %v, read #%d) after message %d", m.Seq, m.Pos, i, last)
+		} else {
+			last = m.Seq
+		}
+		seen[m.Seq] = append(seen[m.Seq], m.Pos)
+	}
+	seqs := make([]int, 0, len(acked))
+	for seq := range acked {
+		seqs = append(seqs, seq)
+	}
+	slices.Sort(seqs)
+	for _, seq := range seqs {
+		pos := acked[seq]
+		copies := seen[seq]
+		switch {
+		case len(copies) == 0:
+			report("lost", &missing, "acknowledged message %d (at %v) not read back", seq, pos)
+		case !containsPos(copies, pos):
+			report("moved", &moved, "acknowledged message %d at %v, read back at %v", seq, pos, copies)
+		}
+	}
+	return problems
+}
+
+func containsPos(ps []msgPos, p msgPos) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTopic reads topic back and fails the test with verify's findings.
+func checkTopic(t testing.TB, c pulsar.Client, topic string, acked map[int]msgPos, mayRepeat map[int]bool) []received {
+	t.Helper()
+	got := readAll(t, c, topic)
+	if problems := verify(acked, mayRepeat, got); len(problems) > 0 {
+		t.Errorf("topic %s: %d acknowledged, %d read back:\n  %s", topic, len(acked), len(got), strings.Join(problems, "\n  "))
+	}
+	return got
+}
+
+// lockedBuffer collects a log written from many goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	sb strings.Builder
+}
+
+var _ io.Writer = (*lockedBuffer)(nil)
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.sb.Write(p)
+}
+
+// tail returns the last n lines.
+func (b *lockedBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lines := strings.Split(strings.TrimRight(b.sb.String(), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// count returns how many lines contain substr.
+func (b *lockedBuffer) count(substr string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Count(b.sb.String(), substr)
+}
