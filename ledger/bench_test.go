@@ -10,8 +10,12 @@ import (
 // BenchmarkLedgerWrite appends 1 KiB entries to an E=3, Qw=2, Qa=2 ledger over three
 // local bookies with up to 1000 appends in flight, as a busy topic's managed ledger does.
 func BenchmarkLedgerWrite(b *testing.B) {
-	c := startCluster(b, "/r1", "/r2", "/r3")
-	benchWrite(b, c.client(0))
+	b.Run("inprocess", func(b *testing.B) {
+		benchWrite(b, startCluster(b, "/r1", "/r2", "/r3").directClient())
+	})
+	b.Run("tcp", func(b *testing.B) {
+		benchWrite(b, startTCPCluster(b, "/r1", "/r2", "/r3").directClient())
+	})
 }
 
 func benchWrite(b *testing.B, cl *Client) {

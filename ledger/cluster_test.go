@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/magnetar/magnetar/bookie"
+	"github.com/magnetar/magnetar/bookie/bkproto"
 	"github.com/magnetar/magnetar/metadata"
 	"github.com/magnetar/magnetar/metadata/embedded"
 )
@@ -20,6 +22,11 @@ type testCluster struct {
 	t     testing.TB
 	store metadata.Store
 
+	// tcp: bookies serve the bookie protocol on loopback and the ledger client dials
+	// them with bkproto (no fault injection); otherwise it gets their in-process
+	// clients through a faultClient.
+	tcp bool
+
 	mu    sync.Mutex
 	nodes map[string]*testNode
 }
@@ -29,17 +36,27 @@ type testNode struct {
 	b        *bookie.Bookie
 	direct   bookie.Client // the bookie's own client, for checks behind the ledger's back
 	fc       *faultClient
+	srv      *bkproto.Server // with tcp
 }
 
 // startCluster starts one bookie per rack given.
 func startCluster(t testing.TB, racks ...string) *testCluster {
+	return newCluster(t, false, racks)
+}
+
+// startTCPCluster starts one bookie per rack given, each serving bkproto on loopback.
+func startTCPCluster(t testing.TB, racks ...string) *testCluster {
+	return newCluster(t, true, racks)
+}
+
+func newCluster(t testing.TB, tcp bool, racks []string) *testCluster {
 	t.Helper()
 	st, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &testCluster{t: t, store: st, nodes: map[string]*testNode{}}
+	c := &testCluster{t: t, store: st, tcp: tcp, nodes: map[string]*testNode{}}
 	for i, rack := range racks {
 		c.addBookie(fmt.Sprintf("127.0.0.1:%d", 3181+i), rack)
 	}
@@ -48,6 +65,14 @@ func startCluster(t testing.TB, racks ...string) *testCluster {
 
 func (c *testCluster) addBookie(id, rack string) *testNode {
 	c.t.Helper()
+	var ln net.Listener
+	if c.tcp {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			c.t.Fatal(err)
+		}
+		id = ln.Addr().String()
+	}
 	dir := c.t.TempDir()
 	b, err := bookie.Open(bookie.Config{
 		ID:                 id,
@@ -66,6 +91,11 @@ func (c *testCluster) addBookie(id, rack string) *testNode {
 	c.t.Cleanup(func() { b.Close() })
 	n := &testNode{id: id, rack: rack, b: b, direct: b.LocalClient()}
 	n.fc = &faultClient{inner: n.direct}
+	if ln != nil {
+		n.srv = bkproto.NewServer(b)
+		go n.srv.Serve(ln)
+		c.t.Cleanup(func() { n.srv.Close() })
+	}
 	c.mu.Lock()
 	c.nodes[id] = n
 	c.mu.Unlock()
@@ -86,12 +116,19 @@ func (c *testCluster) node(id string) *testNode {
 // kill stops a bookie: it deregisters and fails every request from now on.
 func (c *testCluster) kill(id string) {
 	c.t.Helper()
-	if err := c.node(id).b.Close(); err != nil {
+	n := c.node(id)
+	if n.srv != nil {
+		n.srv.Close()
+	}
+	if err := n.b.Close(); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
 func (c *testCluster) dial(id string) (bookie.Client, error) {
+	if c.tcp {
+		return bkproto.Dial(id)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n, ok := c.nodes[id]
@@ -104,6 +141,24 @@ func (c *testCluster) dial(id string) (bookie.Client, error) {
 func (c *testCluster) client(addTimeoutMs int64) *Client {
 	c.t.Helper()
 	cl, err := NewClient(Config{Store: c.store, Dial: c.dial, AddTimeoutMs: addTimeoutMs})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return cl
+}
+
+// directClient reaches the bookies without the fault-injecting wrapper (benchmarks).
+func (c *testCluster) directClient() *Client {
+	c.t.Helper()
+	local := map[string]bookie.Client{}
+	for id, n := range c.nodes {
+		local[id] = n.direct
+	}
+	var remote func(string) (bookie.Client, error)
+	if c.tcp {
+		local, remote = nil, func(id string) (bookie.Client, error) { return bkproto.Dial(id) }
+	}
+	cl, err := NewClient(Config{Store: c.store, Dial: DialFunc(local, remote)})
 	if err != nil {
 		c.t.Fatal(err)
 	}

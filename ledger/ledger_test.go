@@ -614,3 +614,40 @@ func TestAckOfReplacedBookieDoesNotCount(t *testing.T) {
 	}
 	c.checkReplicated(t, w.ID(), 0, 1)
 }
+
+// Over the TCP bookie protocol: a bookie stops (server and storage) while a producer
+// writes; writes go on after an ensemble change, and a recovering reader sees every
+// acknowledged entry.
+func TestTCPBookieKilledWhileWriting(t *testing.T) {
+	c := startTCPCluster(t, "/r1", "/r2", "/r3", "/r4")
+	ctx := testCtx(t)
+	w, err := c.client(0).Create(ctx, opts323)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := c.meta(w.ID()).Ensembles[0].Bookies
+	p := startProducer(w, 64)
+	p.waitAcked(t, 300)
+	c.kill(first[0])
+	p.waitAcked(t, 1000)
+	acked := p.finish(t)
+	for i, err := range p.a.errs {
+		if err != nil {
+			t.Fatalf("append %d failed: %v", p.a.ids[i], err)
+		}
+	}
+	m := c.meta(w.ID())
+	if len(m.Ensembles) != 2 || slices.Contains(m.Ensembles[1].Bookies, first[0]) || m.Ensembles[1].FirstEntryID < 300 {
+		t.Fatalf("fragments %+v after killing %s", m.Ensembles, first[0])
+	}
+	// The writer is abandoned: recovery closes the ledger.
+	r, err := c.client(0).Open(ctx, w.ID(), true, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.LastAddConfirmed() != int64(len(acked))-1 {
+		t.Fatalf("recovered up to %d, acknowledged %d", r.LastAddConfirmed(), len(acked))
+	}
+	checkEntries(t, r, w.ID(), 0, r.LastAddConfirmed())
+	c.checkReplicated(t, w.ID(), m.Ensembles[1].FirstEntryID, r.LastAddConfirmed())
+}
