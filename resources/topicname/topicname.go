@@ -200,6 +200,24 @@ func (n Name) PersistenceName() string {
 	return n.Namespace.String() + "/" + string(n.Domain) + "/" + n.EncodedLocal()
 }
 
+// FromPersistenceName parses a managed ledger name ("<tenant>/<namespace>/<domain>/<encoded
+// local>", as PersistenceName writes it) back into a topic name.
+func FromPersistenceName(s string) (Name, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) != 4 {
+		return Name{}, fmt.Errorf("Invalid managed ledger name: %s", s)
+	}
+	d, err := ParseDomain(parts[2])
+	if err != nil {
+		return Name{}, err
+	}
+	local, err := Decode(parts[3])
+	if err != nil {
+		return Name{}, err
+	}
+	return New(d, parts[0], parts[1], local)
+}
+
 // RestPath is the topic's part of an admin REST path: "<domain>/<tenant>/<namespace>/<encoded local>".
 func (n Name) RestPath() string {
 	return string(n.Domain) + "/" + n.Namespace.String() + "/" + n.EncodedLocal()

@@ -130,3 +130,21 @@ func TestNamespace(t *testing.T) {
 		}
 	}
 }
+
+func TestFromPersistenceName(t *testing.T) {
+	for _, full := range []string{"persistent://t/ns/a b:c", "non-persistent://t/ns/x-partition-2", "persistent://p/d/%zz"} {
+		n, err := Parse(full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := FromPersistenceName(n.PersistenceName())
+		if err != nil || back != n {
+			t.Errorf("FromPersistenceName(%q) = %+v, %v; want %+v", n.PersistenceName(), back, err, n)
+		}
+	}
+	for _, bad := range []string{"", "t/ns/persistent", "t/ns/durable/x", "t/ns/persistent/x/y", "t/n s/persistent/x", "t/ns/persistent/%zz"} {
+		if n, err := FromPersistenceName(bad); err == nil {
+			t.Errorf("FromPersistenceName(%q) = %v, want error", bad, n)
+		}
+	}
+}
