@@ -25,7 +25,9 @@ func TestWatchPolicies(t *testing.T) {
 		},
 		func() error { return r.CreatePartitionedTopic(ctx, tp, PartitionedTopicMetadata{Partitions: 2}) },
 		func() error { return r.DeletePartitionedTopic(ctx, tp) }, // also deletes the topic policies
-		func() error { return r.UpdateTenant(ctx, "public", TenantInfo{AllowedClusters: []string{"standalone"}}) }, // not a policy change
+		func() error {
+			return r.UpdateTenant(ctx, "public", TenantInfo{AllowedClusters: []string{"standalone"}})
+		}, // not a policy change
 		func() error { return r.DeleteNamespace(ctx, ns("public/functions"), false) },
 	}
 	want := []Change{
