@@ -188,10 +188,10 @@ func (b *Bookie) Close() error {
 		return nil
 	}
 	b.wcache.wakeAll() // adds waiting for cache space give up
-	b.lifeMu.Lock()    // wait for operations in flight
-	b.lifeMu.Unlock()
-	close(b.stop)
+	close(b.stop)      // background loops end; a GC in progress is cancelled
 	b.wg.Wait()
+	b.lifeMu.Lock() // wait for operations in flight
+	b.lifeMu.Unlock()
 	var errs []error
 	if b.cfg.Store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -210,7 +210,7 @@ func (b *Bookie) shutdown() error {
 	if err := b.jrnl.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("bookie: close journal: %w", err))
 	}
-	if err := b.Flush(); err != nil {
+	if err := b.flush(); err != nil {
 		errs = append(errs, err)
 	}
 	b.flushMu.Lock()

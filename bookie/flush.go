@@ -20,15 +20,24 @@ func (b *Bookie) flushLoop() {
 		case <-t.C:
 		case <-b.wcache.kick:
 		}
-		if err := b.Flush(); err != nil {
+		if err := b.flush(); err != nil {
 			b.log.Error("bookie: flush failed; entries stay in the write cache and the journal", "err", err)
 		}
 	}
 }
 
 // Flush writes the write cache to an entry log, indexes it and moves the journal
-// checkpoint forward (deleting journal segments wholly before it).
+// checkpoint forward (deleting journal segments wholly before it). The bookie does
+// this every FlushInterval by itself.
 func (b *Bookie) Flush() error {
+	if err := b.enter(); err != nil {
+		return err
+	}
+	defer b.lifeMu.RUnlock()
+	return b.flush()
+}
+
+func (b *Bookie) flush() error {
 	b.flushMu.Lock()
 	defer b.flushMu.Unlock()
 	var cp journal.Position

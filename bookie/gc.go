@@ -139,7 +139,7 @@ func (b *Bookie) CollectGarbage(ctx context.Context) (GCStats, error) {
 			st.LogsRemoved++
 			st.BytesReclaimed += size
 		case float64(liveBytes) < b.cfg.CompactionThreshold*float64(total):
-			newSize, err := b.compact(id, live)
+			newSize, err := b.compact(ctx, id, live)
 			if err != nil {
 				return st, err
 			}
@@ -176,7 +176,7 @@ func (b *Bookie) removeLog(id uint64) error {
 
 // compact copies the live entries of log id that the index still points at to a new
 // log, repoints the index, and deletes the old log. It returns the new log's size.
-func (b *Bookie) compact(id uint64, live map[int64]bool) (int64, error) {
+func (b *Bookie) compact(ctx context.Context, id uint64, live map[int64]bool) (int64, error) {
 	w, err := b.logs.Create()
 	if err != nil {
 		return 0, fmt.Errorf("bookie: compact log %d: %w", id, err)
@@ -188,6 +188,9 @@ func (b *Bookie) compact(id uint64, live map[int64]bool) (int64, error) {
 	var moves []move
 	usage := map[int64]int64{}
 	err = b.logs.Scan(id, func(loc entrylog.Location, lid, eid int64, data []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if !live[lid] {
 			return nil
 		}

@@ -40,9 +40,9 @@ func crash(t *testing.T, b *Bookie) {
 	t.Helper()
 	b.closed.Store(true)
 	b.wcache.wakeAll()
-	b.lifeMu.Lock()
 	close(b.stop)
 	b.wg.Wait()
+	b.lifeMu.Lock()
 	if err := b.jrnl.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -20,8 +20,9 @@ type ledgerState struct {
 	persisted bool // meta is in the index
 	deleted   bool
 
-	fenced atomic.Bool
-	lac    atomic.Int64
+	fenced      atomic.Bool
+	lac         atomic.Int64
+	explicitLAC atomic.Int64 // mirrors meta.ExplicitLAC, for reads without mu
 }
 
 // raiseLAC records a piggybacked last-add-confirmed; the LAC only grows.
@@ -36,10 +37,7 @@ func (ls *ledgerState) raiseLAC(lac int64) {
 
 // lastAddConfirmed is the larger of the piggybacked and explicit LACs.
 func (ls *ledgerState) lastAddConfirmed() int64 {
-	ls.mu.Lock()
-	explicit := ls.meta.ExplicitLAC
-	ls.mu.Unlock()
-	return max(ls.lac.Load(), explicit)
+	return max(ls.lac.Load(), ls.explicitLAC.Load())
 }
 
 // checkKey compares a presented master key with the recorded one; ls.mu held.
@@ -87,7 +85,9 @@ func (b *Bookie) lookupLedger(id int64, create bool) (*ledgerState, error) {
 	ls.lac.Store(-1)
 	if !found {
 		ls.meta.ExplicitLAC = -1
-	} else {
+	}
+	ls.explicitLAC.Store(ls.meta.ExplicitLAC)
+	if found {
 		ls.fenced.Store(meta.Fenced)
 		lac, ok, err := b.idx.LAC(id)
 		if err != nil {
@@ -191,5 +191,6 @@ func (b *Bookie) WriteLAC(ledgerID, lac int64, masterKey []byte) error {
 		ls.meta.ExplicitLAC = old
 		return err
 	}
+	ls.explicitLAC.Store(lac)
 	return nil
 }

@@ -132,20 +132,17 @@ func (c *writeCache) flushed() {
 	c.mu.Unlock()
 }
 
-// dropLedger removes a deleted ledger's entries.
+// dropLedger removes a deleted ledger's entries from the active set. The set being
+// flushed is not touched (the flush reads it without the lock); the flush leaves the
+// ledger out when it commits, and reads check that the ledger exists first.
 func (c *writeCache) dropLedger(ledgerID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, s := range [2]*cacheSet{c.active, c.flushing} {
-		if s == nil {
-			continue
+	if l := c.active.ledgers[ledgerID]; l != nil {
+		for _, d := range l.entries {
+			c.active.bytes -= int64(len(d)) + 64
 		}
-		if l := s.ledgers[ledgerID]; l != nil {
-			for _, d := range l.entries {
-				s.bytes -= int64(len(d)) + 64
-			}
-			delete(s.ledgers, ledgerID)
-		}
+		delete(c.active.ledgers, ledgerID)
 	}
 	c.space.Broadcast()
 }
