@@ -57,14 +57,22 @@ type (
 
 // Handler serves Pulsar's schema admin API under /admin/v2/schemas/{tenant}/{ns}/{topic}/:
 // GET/POST/DELETE schema, GET schema/{version}, GET schemas, POST compatibility and POST
-// version, with Pulsar's JSON bodies and status codes. Mount it at "/admin/v2/schemas/".
-// policies may be nil (FULL for every topic).
+// version, with Pulsar's JSON bodies and status codes. policies may be nil (FULL for every
+// topic). Next to other admin handlers, use RegisterHTTP on the shared mux instead: a
+// "/admin/v2/schemas/" subtree conflicts with wildcard patterns such as the broker's
+// "GET /admin/v2/{domain}/{tenant}/{namespace}/{topic}/partitions".
 func Handler(reg *Registry, policies PolicyLookup) http.Handler {
+	mux := http.NewServeMux()
+	RegisterHTTP(mux, reg, policies)
+	return mux
+}
+
+// RegisterHTTP adds the schema admin API's routes (see Handler) to mux.
+func RegisterHTTP(mux *http.ServeMux, reg *Registry, policies PolicyLookup) {
 	if policies == nil {
 		policies = StaticPolicy{}
 	}
 	h := &handler{reg: reg, policies: policies}
-	mux := http.NewServeMux()
 	const base = "/admin/v2/schemas/{tenant}/{namespace}/{topic}/"
 	mux.HandleFunc("GET "+base+"schema", h.topic(h.getLatest))
 	mux.HandleFunc("POST "+base+"schema", h.topic(h.upload))
@@ -73,7 +81,6 @@ func Handler(reg *Registry, policies PolicyLookup) http.Handler {
 	mux.HandleFunc("GET "+base+"schemas", h.topic(h.getAll))
 	mux.HandleFunc("POST "+base+"compatibility", h.topic(h.compatibility))
 	mux.HandleFunc("POST "+base+"version", h.topic(h.version))
-	return mux
 }
 
 type handler struct {

@@ -238,3 +238,21 @@ func TestPulsarAdminClient(t *testing.T) {
 		t.Fatalf("after forced delete: %v", err)
 	}
 }
+
+// TestRegisterHTTPBesideWildcards: the routes share a mux with the broker's wildcard admin
+// patterns without a registration conflict, and each request reaches its own handler.
+func TestRegisterHTTPBesideWildcards(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/v2/{domain}/{tenant}/{namespace}/{topic}/partitions", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partitions of "+r.PathValue("topic"))
+	})
+	RegisterHTTP(mux, newRegistry(t), nil)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	if status, body := do(t, srv, "GET", "/admin/v2/persistent/public/default/x/partitions", ""); status != 200 || body != "partitions of x" {
+		t.Fatalf("broker route: %d %s", status, body)
+	}
+	if status, body := do(t, srv, "GET", "/admin/v2/schemas/public/default/x/schema", ""); status != 404 || !strings.Contains(body, "Schema not found") {
+		t.Fatalf("schema route: %d %s", status, body)
+	}
+}
