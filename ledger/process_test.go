@@ -1,50 +1,57 @@
 package ledger
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"os/exec"
-	"path/filepath"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/magnetar/magnetar/bookie"
 	"github.com/magnetar/magnetar/bookie/bkproto"
+	"github.com/magnetar/magnetar/bookie/bookiecmd"
 	"github.com/magnetar/magnetar/metadata/connect"
 	"github.com/magnetar/magnetar/metadata/testservers"
 )
 
-// bookieProc is a `magnetar bookie` process.
-type bookieProc struct {
-	id  string
-	cmd *exec.Cmd
+// Bookie processes for the kill -9 test are copies of this test binary running the
+// `magnetar bookie` command's Run (bookiecmd.Run), so the test depends on the bookie
+// packages only, not on every package of the binary building.
+const childBookieEnv = "MAGNETAR_LEDGER_TEST_BOOKIE" // "port|dataDir|metadataURL|rack"
 
-	mu  sync.Mutex
-	out strings.Builder
-}
-
-func (p *bookieProc) log() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-// buildMagnetar builds the magnetar binary into a temporary directory.
-func buildMagnetar(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "magnetar")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/magnetar/magnetar/cmd/magnetar").CombinedOutput()
-	if err != nil {
-		t.Fatalf("build magnetar: %v\n%s", err, out)
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childBookieEnv); spec != "" && testservers.IsChild() {
+		runChildBookie(spec)
+		return
 	}
-	return bin
+	os.Exit(m.Run())
+}
+
+// runChildBookie runs a bookie and reports ready once it answers on its port; the parent
+// kills the process.
+func runChildBookie(spec string) {
+	f := strings.Split(spec, "|")
+	port, _ := strconv.Atoi(f[0])
+	go func() {
+		err := bookiecmd.Run(context.Background(), bookiecmd.Options{
+			Port: port, DataDir: f[1], MetadataURL: f[2], Rack: f[3], AdvertisedAddress: "127.0.0.1",
+		})
+		fmt.Fprintln(os.Stderr, "bookie exited:", err)
+		os.Exit(1)
+	}()
+	addr := net.JoinHostPort("127.0.0.1", f[0])
+	for {
+		if c, err := bkproto.Dial(addr, bkproto.WithDialTimeout(time.Second)); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	testservers.Ready()
 }
 
 func freeLoopbackPort(t *testing.T) int {
@@ -57,54 +64,25 @@ func freeLoopbackPort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startBookieProc starts `magnetar bookie` and waits for its ready line.
-func startBookieProc(t *testing.T, bin, metadataURL, rack string) *bookieProc {
+// startBookieProc starts a bookie process and returns its id and handle.
+func startBookieProc(t *testing.T, metadataURL, rack string) (string, *testservers.Child) {
 	t.Helper()
 	port := freeLoopbackPort(t)
-	p := &bookieProc{id: "127.0.0.1:" + strconv.Itoa(port)}
-	p.cmd = exec.Command(bin, "bookie", "--bookie-port", strconv.Itoa(port), "--data-dir", t.TempDir(),
-		"--advertised-address", "127.0.0.1", "--metadata-url", metadataURL, "--rack", rack)
-	pr, pw := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = pw, pw
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.cmd.Process.Kill() })
-	ready, exited := make(chan struct{}), make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		var once sync.Once
-		for sc.Scan() {
-			p.mu.Lock()
-			p.out.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			if strings.Contains(sc.Text(), "bookie ready") {
-				once.Do(func() { close(ready) })
-			}
-		}
-	}()
-	go func() { exited <- p.cmd.Wait(); pw.Close() }()
-	select {
-	case <-ready:
-	case err := <-exited:
-		t.Fatalf("bookie exited before ready: %v\n%s", err, p.log())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("bookie not ready after 20s\n%s", p.log())
-	}
-	return p
+	spec := strings.Join([]string{strconv.Itoa(port), t.TempDir(), metadataURL, rack}, "|")
+	child := testservers.StartChild(t, t.Name(), childBookieEnv+"="+spec)
+	return "127.0.0.1:" + strconv.Itoa(port), child
 }
 
-// Four `magnetar bookie` processes on etcd; one of the ledger's ensemble is killed with
-// SIGKILL while a producer writes. Writes go on after an ensemble change, and another
+// Four bookie processes on etcd; one of the ledger's ensemble is killed with SIGKILL
+// while a producer writes. Writes go on after an ensemble change, and another
 // client's recovery finds every acknowledged entry, in order.
 func TestProcessBookieKill9WhileWriting(t *testing.T) {
-	bin := buildMagnetar(t)
 	etcd := testservers.StartEtcd(t)
 	url := fmt.Sprintf("etcd://%s/ledger-kill9-%d", etcd, time.Now().UnixNano())
-	procs := map[string]*bookieProc{}
+	procs := map[string]*testservers.Child{}
 	for i := range 4 {
-		p := startBookieProc(t, bin, url, fmt.Sprintf("/r%d", i%2))
-		procs[p.id] = p
+		id, child := startBookieProc(t, url, fmt.Sprintf("/r%d", i%2))
+		procs[id] = child
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -130,9 +108,7 @@ func TestProcessBookieKill9WhileWriting(t *testing.T) {
 
 	p := startProducer(w, 64)
 	p.waitAcked(t, 300)
-	if err := procs[victim].cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
+	procs[victim].Kill()
 	killedAt := w.LastAddConfirmed()
 	p.waitAcked(t, killedAt+1000)
 	acked := p.finish(t)
