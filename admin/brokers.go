@@ -10,21 +10,13 @@ import (
 func (h *Handler) routeBrokers() {
 	const base = "/admin/v2/brokers"
 	h.route("GET "+base, func(w http.ResponseWriter, r *http.Request) error {
-		brokers, err := h.broker.ActiveBrokers(r.Context())
-		if err != nil {
-			return err
-		}
-		return ok(w, brokers)
+		return h.activeBrokers(w, r)
 	})
 	h.route("GET "+base+"/{cluster}", func(w http.ResponseWriter, r *http.Request) error {
 		if _, err := h.res.GetCluster(r.Context(), r.PathValue("cluster")); err != nil {
 			return err
 		}
-		brokers, err := h.broker.ActiveBrokers(r.Context())
-		if err != nil {
-			return err
-		}
-		return ok(w, brokers)
+		return h.activeBrokers(w, r)
 	})
 	h.route("GET "+base+"/leaderBroker", func(w http.ResponseWriter, r *http.Request) error {
 		b, err := h.broker.LeaderBroker(r.Context())
@@ -80,4 +72,16 @@ func text(w http.ResponseWriter, s string) error {
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, s)
 	return nil
+}
+
+// activeBrokers answers the broker list ([] rather than 204 when there are none).
+func (h *Handler) activeBrokers(w http.ResponseWriter, r *http.Request) error {
+	brokers, err := h.broker.ActiveBrokers(r.Context())
+	if err != nil {
+		return err
+	}
+	if brokers == nil {
+		brokers = []string{}
+	}
+	return ok(w, brokers)
 }

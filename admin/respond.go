@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -121,21 +122,14 @@ func ok(w http.ResponseWriter, v any) error {
 	return nil
 }
 
+// isNil reports a nil value, including a typed nil pointer, map or slice.
 func isNil(v any) bool {
 	if v == nil {
 		return true
 	}
-	switch x := v.(type) {
-	case *int:
-		return x == nil
-	case *int64:
-		return x == nil
-	case *bool:
-		return x == nil
-	case *string:
-		return x == nil
-	case json.RawMessage:
-		return x == nil
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
 	}
 	return false
 }
