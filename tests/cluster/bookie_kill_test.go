@@ -30,6 +30,7 @@ func bookieKilledDuringProduce(t *testing.T, kind string) {
 	broker := startBroker(t, url, quorum(3, 2, 2))
 	client := newClient(t, broker.serviceURL())
 	topic := "persistent://public/default/bookie-kill-" + kind
+	subscribe(t, client, topic)
 	producer := newProducer(t, client, topic)
 
 	const total = 900

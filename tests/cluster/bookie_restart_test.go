@@ -19,6 +19,7 @@ func TestBookieKill9Restart(t *testing.T) {
 	broker := startBroker(t, url, quorum(1, 1, 1))
 	client := newClient(t, broker.serviceURL())
 	topic := "persistent://public/default/bookie-restart"
+	subscribe(t, client, topic)
 	producer := newProducer(t, client, topic)
 
 	const first, more = 600, 200

@@ -22,6 +22,7 @@ func TestBrokerKill9Restart(t *testing.T) {
 	broker := startBroker(t, url, conf)
 	client := newClient(t, broker.serviceURL())
 	topic := "persistent://public/default/broker-kill"
+	subscribe(t, client, topic)
 	producer := newProducer(t, client, topic)
 
 	const first, more = 600, 200

@@ -11,7 +11,14 @@ import (
 // binary is the magnetar executable TestMain builds once for every test of the package.
 var binary string
 
+// binaryEnv names a prebuilt magnetar binary to test instead of building ./cmd/magnetar.
+const binaryEnv = "MAGNETAR_BINARY"
+
 func TestMain(m *testing.M) {
+	if b := os.Getenv(binaryEnv); b != "" {
+		binary = b
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "magnetar-cluster-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "temp dir:", err)

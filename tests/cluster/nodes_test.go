@@ -70,7 +70,7 @@ func startBookie(t testing.TB, store metadata.Store, url, rack string) *bookieNo
 	t.Helper()
 	port := freePort(t)
 	args := []string{"bookie", "--metadata-url", url, "--bookie-port", fmt.Sprint(port),
-		"--data-dir", t.TempDir(), "--journal-dir", t.TempDir()}
+		"--advertised-address", "127.0.0.1", "--data-dir", t.TempDir(), "--journal-dir", t.TempDir()}
 	if rack != "" {
 		args = append(args, "--rack", rack)
 	}
@@ -91,7 +91,7 @@ func (b *bookieNode) start(t testing.TB, fresh bool) {
 	if err != nil {
 		t.Fatalf("watch %s: %v", availablePath, err)
 	}
-	b.proc.start()
+	first := b.proc.start()
 	suffix := fmt.Sprintf(":%d", b.port)
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
@@ -103,7 +103,7 @@ func (b *bookieNode) start(t testing.TB, fresh bool) {
 			}
 			if ev.Type == metadata.EventPut && path.Dir(ev.Key) == availablePath && strings.HasSuffix(ev.Key, suffix) {
 				b.id = path.Base(ev.Key)
-				waitPort(t, b.proc, b.port, startTimeout)
+				b.waitServing(t, first)
 				return
 			}
 		case <-poll.C:
@@ -120,12 +120,20 @@ func (b *bookieNode) start(t testing.TB, fresh bool) {
 			for _, n := range names {
 				if strings.HasSuffix(n, suffix) {
 					b.id = n
-					waitPort(t, b.proc, b.port, startTimeout)
+					b.waitServing(t, first)
 					return
 				}
 			}
 		}
 	}
+}
+
+// waitServing waits for the port and the ready line of the run whose output starts at
+// line first.
+func (b *bookieNode) waitServing(t testing.TB, first int) {
+	t.Helper()
+	waitPort(t, b.proc, b.port, startTimeout)
+	b.waitLine(first, "bookie ready", startTimeout)
 }
 
 // restart starts the bookie again on the same port and directories.

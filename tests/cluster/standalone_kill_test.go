@@ -15,6 +15,7 @@ func TestStandaloneKill9(t *testing.T) {
 	s := startStandalone(t, t.TempDir())
 	client := newClient(t, s.serviceURL())
 	topic := "persistent://public/default/standalone-kill"
+	subscribe(t, client, topic)
 	producer := newProducer(t, client, topic)
 
 	const first, more = 1000, 200

@@ -80,8 +80,10 @@ type msgPos struct {
 	Batch         int32
 }
 
+// posOf returns where id points; a message outside a batch has batch index 0, however
+// the client spells it (-1 or 0).
 func posOf(id pulsar.MessageID) msgPos {
-	return msgPos{Ledger: id.LedgerID(), Entry: id.EntryID(), Batch: id.BatchIdx()}
+	return msgPos{Ledger: id.LedgerID(), Entry: id.EntryID(), Batch: max(id.BatchIdx(), 0)}
 }
 
 func (p msgPos) String() string { return fmt.Sprintf("%d:%d:%d", p.Ledger, p.Entry, p.Batch) }
@@ -222,37 +224,75 @@ type received struct {
 	Pos msgPos
 }
 
-// readAll reads topic from the earliest message to the last one stored, with a reader
-// (no subscription state involved), and fails the test on any read error.
-func readAll(t testing.TB, c pulsar.Client, topic string) []received {
+// auditSub is the durable subscription a test creates before producing: it keeps every
+// message of the topic (with no subscription, Pulsar may trim ledgers that no cursor
+// needs, so a reader from the earliest position proves nothing) and reads them back.
+const auditSub = "audit"
+
+// subscribe creates the audit subscription on topic, positioned at the earliest message.
+func subscribe(t testing.TB, c pulsar.Client, topic string) {
 	t.Helper()
-	r, err := c.CreateReader(pulsar.ReaderOptions{Topic: topic, StartMessageID: pulsar.EarliestMessageID()})
+	consumer := newAuditConsumer(t, c, topic)
+	consumer.Close()
+}
+
+func newAuditConsumer(t testing.TB, c pulsar.Client, topic string) pulsar.Consumer {
+	t.Helper()
+	consumer, err := c.Subscribe(pulsar.ConsumerOptions{
+		Topic:                       topic,
+		SubscriptionName:            auditSub,
+		Type:                        pulsar.Exclusive,
+		SubscriptionInitialPosition: pulsar.SubscriptionPositionEarliest,
+	})
 	if err != nil {
-		t.Fatalf("create reader on %s: %v", topic, err)
+		t.Fatalf("subscribe %s to %s: %v", auditSub, topic, err)
 	}
-	defer r.Close()
+	return consumer
+}
+
+// readAll receives everything the audit subscription holds, without acknowledging. It
+// stops once every acknowledged message has arrived and nothing more comes for a moment
+// (only unacknowledged extras can follow), or when nothing comes for 10s.
+func readAll(t testing.TB, c pulsar.Client, topic string, acked map[int]msgPos) []received {
+	t.Helper()
+	consumer := newAuditConsumer(t, c, topic)
+	defer consumer.Close()
 	var out []received
-	for r.HasNext() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		m, err := r.Next(ctx)
+	want := len(acked)
+	seen := map[int]bool{}
+	for {
+		idle := 10 * time.Second
+		if want == 0 {
+			idle = 1500 * time.Millisecond
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), idle)
+		m, err := consumer.Receive(ctx)
 		cancel()
 		if err != nil {
-			t.Fatalf("read %s after %d messages: %v", topic, len(out), err)
+			if ctx.Err() != nil {
+				return out // idle: nothing more to read
+			}
+			t.Fatalf("receive %s after %d messages: %v", topic, len(out), err)
 		}
 		seq, err := seqOf(m.Payload())
 		if err != nil {
-			t.Fatalf("read %s: message %v: %v", topic, m.ID(), err)
+			t.Fatalf("receive %s: message %v: %v", topic, m.ID(), err)
 		}
 		out = append(out, received{Seq: seq, Pos: posOf(m.ID())})
+		if _, ok := acked[seq]; ok && !seen[seq] {
+			seen[seq] = true
+			want--
+		}
 	}
-	return out
 }
 
 // verify checks what was read against what was acknowledged, as a user auditing the
 // topic would: every acknowledged message is there, at the position its acknowledgement
-// named; messages appear in the order they were sent; nothing appears twice except a
+// named; messages appear in the order they were sent; nothing is stored twice except a
 // message in mayRepeat (stored before a crash but unacknowledged, then sent again by the
-// client). It returns the problems found, at most a few of each kind.
+// client), and no stored message is delivered twice (the final read has no faults, so
+// the subscription has no reason to redeliver). It returns the problems found, at most a
+// few of each kind.
 func verify(acked map[int]msgPos, mayRepeat map[int]bool, got []received) []string {
 	var problems []string
 	report := func(kind string, count *int, format string, args ...any) {
@@ -263,12 +303,15 @@ func verify(acked map[int]msgPos, mayRepeat map[int]bool, got []received) []stri
 			problems = append(problems, kind+": ... (more)")
 		}
 	}
-	var dups, disorder, missing, moved int
+	var dups, redelivered, disorder, missing, moved int
 	seen := map[int][]msgPos{}
 	last := -1
 	for i, m := range got {
 		if prev := seen[m.Seq]; len(prev) > 0 {
-			if !mayRepeat[m.Seq] {
+			switch {
+			case containsPos(prev, m.Pos):
+				report("delivered twice", &redelivered, "message %d at %v (read #%d)", m.Seq, m.Pos, i)
+			case !mayRepeat[m.Seq]:
 				report("duplicate", &dups, "message %d at %v, already read at %v", m.Seq, m.Pos, prev)
 			}
 		} else if m.Seq <= last {
@@ -308,11 +351,28 @@ func containsPos(ps []msgPos, p msgPos) bool {
 // checkTopic reads topic back and fails the test with verify's findings.
 func checkTopic(t testing.TB, c pulsar.Client, topic string, acked map[int]msgPos, mayRepeat map[int]bool) []received {
 	t.Helper()
-	got := readAll(t, c, topic)
+	got := readAll(t, c, topic, acked)
 	if problems := verify(acked, mayRepeat, got); len(problems) > 0 {
-		t.Errorf("topic %s: %d acknowledged, %d read back:\n  %s", topic, len(acked), len(got), strings.Join(problems, "\n  "))
+		t.Errorf("topic %s: %d acknowledged, %d read back:\n  %s\nread back, as runs of consecutive messages at consecutive entries:\n  %s",
+			topic, len(acked), len(got), strings.Join(problems, "\n  "), strings.Join(runs(got), "\n  "))
 	}
 	return got
+}
+
+// runs describes a read compactly: each run is consecutive messages stored at
+// consecutive entries of one ledger, "messages 0-99 at 1:0-1:99".
+func runs(got []received) []string {
+	var out []string
+	for i := 0; i < len(got); {
+		j := i + 1
+		for j < len(got) && got[j].Seq == got[j-1].Seq+1 &&
+			got[j].Pos.Ledger == got[j-1].Pos.Ledger && got[j].Pos.Entry == got[j-1].Pos.Entry+1 {
+			j++
+		}
+		out = append(out, fmt.Sprintf("messages %d-%d at %v-%v", got[i].Seq, got[j-1].Seq, got[i].Pos, got[j-1].Pos))
+		i = j
+	}
+	return out
 }
 
 // lockedBuffer collects a log written from many goroutines.

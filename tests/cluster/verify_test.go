@@ -22,6 +22,7 @@ func TestVerify(t *testing.T) {
 		{"lost", acked, nil, []received{r(0, 0), r(2, 2)}, []string{"lost: acknowledged message 1"}},
 		{"reordered", acked, nil, []received{r(0, 0), r(2, 2), r(1, 1)}, []string{"out of order: message 1"}},
 		{"duplicate", acked, nil, []received{r(0, 0), r(1, 1), r(1, 3), r(2, 2)}, []string{"duplicate: message 1"}},
+		{"delivered twice", acked, map[int]bool{1: true}, []received{r(0, 0), r(1, 1), r(1, 1), r(2, 2)}, []string{"delivered twice: message 1"}},
 		{"resent in flight may repeat", map[int]msgPos{0: p(0), 1: p(3), 2: p(4)}, map[int]bool{1: true, 2: true},
 			[]received{r(0, 0), r(1, 1), r(2, 2), r(1, 3), r(2, 4)}, nil},
 		{"moved", acked, nil, []received{r(0, 0), r(1, 5), r(2, 6)}, []string{"moved: acknowledged message 1", "moved: acknowledged message 2"}},
