@@ -1,13 +1,23 @@
 package covid19
 
 import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	plog "github.com/apache/pulsar-client-go/pulsar/log"
 
 	"github.com/magnetar/magnetar/schema"
+	"github.com/magnetar/magnetar/standalone"
 )
 
 func TestNormaliseDate(t *testing.T) {
@@ -112,5 +122,124 @@ func TestSchema(t *testing.T) {
 	info := s.GetSchemaInfo()
 	if err := schema.Validate(schema.SchemaInfo{Type: schema.Avro, Data: []byte(info.Schema)}); err != nil {
 		t.Fatalf("registry refuses the example's schema: %v", err)
+	}
+}
+
+// startStandalone runs `magnetar standalone` in this process on free ports, with its data in
+// a temporary directory, until the test ends.
+func startStandalone(t *testing.T) *standalone.Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *standalone.Server, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- standalone.Run(ctx, standalone.Options{
+			DataDir:    t.TempDir(),
+			BrokerPort: -1,
+			WebPort:    -1,
+			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Ready:      func(s *standalone.Server) { ready <- s },
+		})
+	}()
+	var srv *standalone.Server
+	select {
+	case srv = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("standalone exited before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("standalone not ready after 30s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("standalone shutdown: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("standalone did not stop within 30s")
+		}
+	})
+	return srv
+}
+
+func newClient(t *testing.T, url string) pulsar.Client {
+	t.Helper()
+	c, err := pulsar.NewClient(pulsar.ClientOptions{URL: url, Logger: plog.DefaultNopLogger(),
+		OperationTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestPipelineOnStandalone runs the talk's pipeline end to end: the producer loads the
+// shipped time series as Avro records keyed by date, the consumer reads them all back
+// through the broker and storage and aggregates the highest count per country.
+func TestPipelineOnStandalone(t *testing.T) {
+	srv := startStandalone(t)
+	client := newClient(t, srv.BrokerURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const topic = "persistent://public/default/covid19"
+	records := readTestdata(t)
+	n, err := Produce(ctx, client, topic, records)
+	if err != nil || n != len(records) {
+		t.Fatalf("Produce = %d, %v; want %d", n, err, len(records))
+	}
+	agg, got, err := Consume(ctx, client, topic, "dashboard", len(records))
+	if err != nil || got != len(records) {
+		t.Fatalf("Consume read %d, %v; want %d", got, err, len(records))
+	}
+	want := MaxConfirmed{}
+	for _, r := range records {
+		want.Add(r)
+	}
+	if !reflect.DeepEqual(agg, want) {
+		t.Fatalf("aggregate %v, want %v", agg, want)
+	}
+}
+
+// TestSchemaOnStandalone: the broker registers the pipeline's schema when the producer
+// connects, shows it through the admin API, and refuses producers and consumers whose
+// schemas break FULL compatibility.
+func TestSchemaOnStandalone(t *testing.T) {
+	srv := startStandalone(t)
+	client := newClient(t, srv.BrokerURL)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const topic = "persistent://public/default/covid19-typed"
+	if _, err := Produce(ctx, client, topic, readTestdata(t)[:3]); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, err := http.Get(srv.WebURL + "/admin/v2/schemas/public/default/covid19-typed/schema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var got struct {
+		Version int64
+		Type    string
+		Data    string
+	}
+	if resp.StatusCode != 200 || json.Unmarshal(body, &got) != nil || got.Version != 0 || got.Type != "AVRO" || got.Data != NewSchema().GetSchemaInfo().Schema {
+		t.Fatalf("registered schema: %d %s", resp.StatusCode, body)
+	}
+
+	// confirmed as a string: neither side can read the other's data.
+	broken := strings.Replace(SchemaDef, `{"name":"confirmed","type":"int"}`, `{"name":"confirmed","type":"string"}`, 1)
+	_, err = client.CreateProducer(pulsar.ProducerOptions{Topic: topic, Schema: pulsar.NewAvroSchema(broken, nil)})
+	if err == nil || !strings.Contains(err.Error(), "IncompatibleSchema") {
+		t.Fatalf("incompatible producer: %v, want IncompatibleSchema", err)
+	}
+	_, err = client.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "typed",
+		Schema: pulsar.NewAvroSchema(broken, nil)})
+	if err == nil || !strings.Contains(err.Error(), "IncompatibleSchema") {
+		t.Fatalf("incompatible consumer: %v, want IncompatibleSchema", err)
 	}
 }
