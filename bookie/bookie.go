@@ -23,6 +23,10 @@ import (
 // there and older journal segments are deleted. Putting an entry in the cache before it
 // is queued is what makes that position safe: any record before it is in the cache.
 //
+// On disk: JournalDir holds the journal segments (<seq>.jnl); each ledger directory holds
+// entry logs (<id>.log), and the first one also the pebble index (index/) with the
+// ledgers' metadata, the entries' locations and the checkpoint.
+//
 // Locking, outermost first: lifeMu (read-held by every operation, write-held by Close);
 // gcMu (one GC at a time); flushMu (one flush at a time); indexMu (index commits of
 // flushes, compactions and deletions, so a deletion is never undone by a flush that did
