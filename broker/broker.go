@@ -23,6 +23,7 @@ import (
 	"github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/metadata"
 	"github.com/magnetar/magnetar/resources"
+	"github.com/magnetar/magnetar/schema"
 )
 
 // ServerVersion is what CONNECTED reports.
@@ -39,7 +40,9 @@ type Options struct {
 	// Resources gives typed access to tenants, namespaces and partitioned topics; nil
 	// builds one over Store with the broker's defaults.
 	Resources *resources.Resources
-	Logger    *slog.Logger
+	// Schemas is the schema registry; nil leaves schemas unchecked and unrecorded.
+	Schemas *schema.Registry
+	Logger  *slog.Logger
 }
 
 // Broker serves the Pulsar binary protocol on one listener.
@@ -47,8 +50,9 @@ type Broker struct {
 	cfg   Config
 	store metadata.Store
 	mlf   *managedledger.Factory
-	res   *resources.Resources
-	log   *slog.Logger
+	res     *resources.Resources
+	schemas *schema.Registry
+	log     *slog.Logger
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
@@ -88,7 +92,8 @@ func New(opts Options) (*Broker, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Broker{
-		res:    res,
+		res:     res,
+		schemas: opts.Schemas,
 		cfg:    opts.Config,
 		store:  opts.Store,
 		mlf:    opts.Ledgers,

@@ -195,11 +195,9 @@ func (c *conn) handle(f *wire.Frame) bool {
 	case pb.BaseCommand_GET_LAST_MESSAGE_ID:
 		c.handleGetLastMessageID(cmd.GetGetLastMessageId())
 	case pb.BaseCommand_GET_SCHEMA:
-		gs := cmd.GetGetSchema()
-		c.w.send(wire.NewGetSchemaError(gs.GetRequestId(), pb.ServerError_TopicNotFound, "schema not found"))
+		go c.handleGetSchema(cmd.GetGetSchema())
 	case pb.BaseCommand_GET_OR_CREATE_SCHEMA:
-		gs := cmd.GetGetOrCreateSchema()
-		c.w.send(wire.NewGetOrCreateSchemaResponse(gs.GetRequestId(), emptySchemaVersion))
+		go c.handleGetOrCreateSchema(cmd.GetGetOrCreateSchema())
 	case pb.BaseCommand_TC_CLIENT_CONNECT_REQUEST:
 		r := cmd.GetTcClientConnectRequest()
 		c.w.send(wire.Wrap(&pb.CommandTcClientConnectResponse{
@@ -216,9 +214,6 @@ func (c *conn) handle(f *wire.Frame) bool {
 	}
 	return true
 }
-
-// emptySchemaVersion is the version of "no schema" (Pulsar uses an 8-byte -1... 0 here).
-var emptySchemaVersion = []byte{0, 0, 0, 0, 0, 0, 0, 0}
 
 // waitPublishCapacity blocks the reader while too many SENDs wait for storage, so a fast
 // producer is slowed by TCP flow control instead of growing the broker's memory.

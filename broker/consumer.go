@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync/atomic"
+	"time"
 
 	"github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/wire"
@@ -22,6 +23,9 @@ type consumer struct {
 
 	ready  atomic.Bool
 	closed atomic.Bool
+
+	metadata map[string]string // consumer properties, for stats
+	since    time.Time
 
 	permits int64
 	flowed  bool // the client sent FLOW, so it has registered the consumer
@@ -55,6 +59,8 @@ func (c *conn) handleSubscribe(cmd *pb.CommandSubscribe) {
 		priority:  cmd.GetPriorityLevel(),
 		pending:   map[managedledger.Position]int{},
 		slots:     map[managedledger.Position]int{},
+		metadata:  keyValues(cmd.GetMetadata()),
+		since:     time.Now(),
 	}
 	c.consumers[cid] = cs
 	c.mu.Unlock()
@@ -79,8 +85,16 @@ func (c *conn) subscribe(cs *consumer, cmd *pb.CommandSubscribe) {
 		return
 	}
 	create := cmd.ForceTopicCreation == nil || cmd.GetForceTopicCreation()
-	t, err := c.b.topics.getOrLoad(ctx, n, create)
+	mode := mustExist
+	if create {
+		mode = autoCreate
+	}
+	t, err := c.b.topics.getOrLoad(ctx, n, mode)
 	if err != nil {
+		fail(err)
+		return
+	}
+	if err := c.b.checkConsumerSchema(ctx, t, cmd.GetSchema()); err != nil {
 		fail(err)
 		return
 	}

@@ -29,6 +29,10 @@ type producer struct {
 	ready  atomic.Bool // PRODUCER_SUCCESS with producer_ready sent
 	closed atomic.Bool
 
+	metadata      map[string]string // producer properties, for stats
+	since         time.Time
+	schemaVersion []byte
+
 	// Receipts go out in SEND order: ops complete in storage order already, and a
 	// duplicate's immediate answer waits here behind earlier sends.
 	qmu   sync.Mutex
@@ -70,6 +74,8 @@ func (c *conn) handleProducer(cmd *pb.CommandProducer) {
 		mode:          cmd.GetProducerAccessMode(),
 		topicEpoch:    cmd.GetTopicEpoch(),
 		hasTopicEpoch: cmd.TopicEpoch != nil,
+		metadata:      keyValues(cmd.GetMetadata()),
+		since:         time.Now(),
 	}
 	c.producers[pid] = p
 	c.mu.Unlock()
@@ -94,7 +100,7 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 		fail(err)
 		return
 	}
-	t, err := c.b.topics.getOrLoad(ctx, n, true)
+	t, err := c.b.topics.getOrLoad(ctx, n, autoCreate)
 	if err != nil {
 		fail(err)
 		return
@@ -104,6 +110,10 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 			fail(err)
 			return
 		}
+	}
+	if p.schemaVersion, err = c.b.registerProducerSchema(ctx, n, cmd.GetSchema()); err != nil {
+		fail(err)
+		return
 	}
 	if p.name == "" {
 		p.name = c.b.producerPrefix + "-" + strconv.FormatUint(c.b.producerCounter.Add(1)-1, 10)
@@ -125,6 +135,18 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 	c.w.send(p.successCommand(p.requestID, ready))
 }
 
+// keyValues turns protocol key/value pairs into a map (nil if none).
+func keyValues(kvs []*pb.KeyValue) map[string]string {
+	if len(kvs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		m[kv.GetKey()] = kv.GetValue()
+	}
+	return m
+}
+
 func (p *producer) successCommand(requestID uint64, ready bool) *pb.BaseCommand {
 	last := int64(-1)
 	if d := p.t.dedup; d != nil {
@@ -136,6 +158,7 @@ func (p *producer) successCommand(requestID uint64, ready bool) *pb.BaseCommand 
 		LastSequenceId: proto.Int64(last),
 		TopicEpoch:     proto.Uint64(p.topicEpoch),
 		ProducerReady:  proto.Bool(ready),
+		SchemaVersion:  p.schemaVersion,
 	})
 }
 
@@ -146,6 +169,9 @@ func (t *topic) addProducer(p *producer) (ready bool, err error) {
 	defer t.mu.Unlock()
 	if t.closed {
 		return false, errorf(pb.ServerError_ServiceNotReady, "topic %s is being unloaded", t.key)
+	}
+	if t.ml != nil && t.ml.Terminated() {
+		return false, errorf(pb.ServerError_TopicTerminatedError, "Topic %s was terminated", t.key)
 	}
 	if old := t.producers[p.name]; old != nil {
 		// The same client reconnecting (higher epoch, or its old connection is gone)
@@ -343,6 +369,7 @@ func (p *producer) publish(s *pb.CommandSend, payload []byte) {
 // published updates statistics once an entry is stored (or delivered, non-persistent).
 func (t *topic) published(op *sendOp, meta *wire.MetaSummary) {
 	t.lastEntryMsgs.Store(int32(meta.NumMessages()))
+	t.lastPublish.Store(time.Now().UnixMilli())
 	t.msgIn.Add(int64(op.numMsgs))
 	t.bytesIn.Add(int64(op.bytes))
 	t.b.stats.published(op.numMsgs, op.bytes, time.Since(op.started))

@@ -35,6 +35,8 @@ type topic struct {
 
 	msgIn, bytesIn, msgOut, bytesOut atomic.Int64
 	rates                            rateState
+	created                          time.Time
+	lastPublish                      atomic.Int64 // unix ms
 
 	mu         sync.Mutex
 	producers  map[string]*producer // by producer name
@@ -56,6 +58,7 @@ func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, p *r
 		producers:  map[string]*producer{},
 		subs:       map[string]*subscription{},
 		lastActive: time.Now(),
+		created:    time.Now(),
 	}
 	if ml != nil && b.deduplicationEnabled(p) {
 		t.dedup = newDedupState()
@@ -130,20 +133,9 @@ func (t *topic) deleteIfInactive(ctx context.Context, maxIdle time.Duration) err
 		t.mu.Unlock()
 		return nil
 	}
-	t.closed = true
-	subs := t.subscriptionList()
 	t.mu.Unlock()
-	for _, s := range subs {
-		s.shutdown(true)
-	}
-	defer t.b.topics.remove(t)
 	t.log.Info("deleting inactive topic")
-	if t.ml != nil {
-		if err := t.ml.Delete(ctx); err != nil {
-			return fmt.Errorf("delete %s: %w", t.key, err)
-		}
-	}
-	return nil
+	return t.shutdown(ctx, true, true)
 }
 
 func (t *topic) subscriptionList() []*subscription {
@@ -158,6 +150,11 @@ func (t *topic) subscriptionList() []*subscription {
 // clients are told, so they reconnect), dispatchers stop, pending appends finish and the
 // ledger closes, persisting cursors.
 func (t *topic) close(ctx context.Context, notifyClients bool) error {
+	return t.shutdown(ctx, notifyClients, false)
+}
+
+// shutdown is close, or with deleteData the deletion of the topic and its stored data.
+func (t *topic) shutdown(ctx context.Context, notifyClients, deleteData bool) error {
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()
@@ -179,6 +176,12 @@ func (t *topic) close(ctx context.Context, notifyClients bool) error {
 	}
 	defer t.b.topics.remove(t)
 	if t.ml == nil {
+		return nil
+	}
+	if deleteData {
+		if err := t.ml.Delete(ctx); err != nil {
+			return fmt.Errorf("delete %s: %w", t.key, err)
+		}
 		return nil
 	}
 	if t.dedup != nil {

@@ -63,10 +63,18 @@ func (r *topicRegistry) loaded() []*topic {
 	return out
 }
 
-// getOrLoad returns the topic, loading it if needed. With create=false a topic that is
-// not stored yet is TopicNotFound; with create=true it is created if the namespace's
-// auto-creation policy allows.
-func (r *topicRegistry) getOrLoad(ctx context.Context, n topicname.Name, create bool) (*topic, error) {
+// createMode says what loading a topic that does not exist yet does.
+type createMode int
+
+const (
+	mustExist   createMode = iota // TopicNotFound
+	autoCreate                    // create it if the auto-creation policy allows
+	forceCreate                   // create it (admin API)
+)
+
+// getOrLoad returns the topic, loading it if needed; mode says whether a topic that is
+// not stored yet may be created.
+func (r *topicRegistry) getOrLoad(ctx context.Context, n topicname.Name, mode createMode) (*topic, error) {
 	key := n.String()
 	for {
 		r.mu.Lock()
@@ -81,7 +89,7 @@ func (r *topicRegistry) getOrLoad(ctx context.Context, n topicname.Name, create 
 		}
 		r.mu.Unlock()
 		if !loading {
-			s.t, s.err = r.b.loadTopic(ctx, n, create)
+			s.t, s.err = r.b.loadTopic(ctx, n, mode)
 			if s.err != nil {
 				r.mu.Lock()
 				if r.m[key] == s {
@@ -108,7 +116,7 @@ func (r *topicRegistry) getOrLoad(ctx context.Context, n topicname.Name, create 
 		// Another caller failed to load it; with different create rights the answer may
 		// differ, so try again ourselves.
 		var se *serverError
-		if create && errors.As(s.err, &se) && se.code == pb.ServerError_TopicNotFound {
+		if mode != mustExist && errors.As(s.err, &se) && se.code == pb.ServerError_TopicNotFound {
 			continue
 		}
 		return nil, s.err
@@ -139,16 +147,16 @@ func (r *topicRegistry) closeAll(ctx context.Context) error {
 }
 
 // loadTopic opens a topic's storage and recovers its subscriptions.
-func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, create bool) (*topic, error) {
+func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, mode createMode) (*topic, error) {
 	p, err := b.namespacePolicies(ctx, n.Namespace)
 	if err != nil {
 		return nil, err
 	}
 	if !n.IsPersistent() {
-		if !create {
+		if mode == mustExist {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist", n)
 		}
-		if !b.autoTopicCreation(p).allowed {
+		if mode == autoCreate && !b.autoTopicCreation(p).allowed {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist and auto-creation is disabled", n)
 		}
 		return newTopic(b, n, nil, p), nil
@@ -161,10 +169,10 @@ func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, create bool) (
 		return nil, errorf(pb.ServerError_MetadataError, "topic %s: %v", n, err)
 	}
 	if !exists {
-		if !create {
+		if mode == mustExist {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist", n)
 		}
-		if !b.mayCreate(ctx, n, p) {
+		if mode == autoCreate && !b.mayCreate(ctx, n, p) {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist and auto-creation is disabled", n)
 		}
 	}

@@ -79,15 +79,19 @@ func (w *writer) run() {
 	for range w.wake {
 		for {
 			w.mu.Lock()
-			out, closed := w.buf, w.closed
-			w.buf = spare[:0]
-			w.mu.Unlock()
-			if len(out) == 0 {
+			if len(w.buf) == 0 {
+				closed := w.closed
+				w.mu.Unlock()
 				if closed {
 					return
 				}
 				break
 			}
+			// Swap buffers: callers append to spare while out is written. spare never
+			// aliases w.buf, or appends would overwrite bytes being written.
+			out := w.buf
+			w.buf, spare = spare[:0], nil
+			w.mu.Unlock()
 			if _, err := w.nc.Write(out); err != nil {
 				w.mu.Lock()
 				w.failed, w.buf = true, nil

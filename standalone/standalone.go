@@ -17,12 +17,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/magnetar/magnetar/admin"
 	"github.com/magnetar/magnetar/bookie"
 	"github.com/magnetar/magnetar/broker"
 	"github.com/magnetar/magnetar/ledger"
 	"github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/metadata/embedded"
 	"github.com/magnetar/magnetar/resources"
+	"github.com/magnetar/magnetar/schema"
 )
 
 // bookieID is the in-process bookie's id (it is never dialled over the network).
@@ -39,7 +41,8 @@ type Options struct {
 	// Config, if set, is used instead of the defaults (before ConfigFile and ports apply).
 	Config *broker.Config
 	Logger *slog.Logger
-	// HTTP, if set, registers more handlers (the admin API) on the web server's mux.
+	// HTTP, if set, registers more handlers on the web server's mux (which serves
+	// /metrics, the admin API under /admin/ and HTTP lookups under /lookup/).
 	HTTP func(mux *http.ServeMux, s *Server)
 	// Ready, if set, is called once everything serves.
 	Ready func(s *Server)
@@ -107,7 +110,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer st.close(log)
 
 	res := resources.New(st.store, cfg.ResourceDefaults())
-	b, err := broker.New(broker.Options{Config: cfg, Store: st.store, Ledgers: st.mlf, Resources: res, Logger: log})
+	schemas := schema.New(st.store)
+	b, err := broker.New(broker.Options{Config: cfg, Store: st.store, Ledgers: st.mlf, Resources: res, Schemas: schemas, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -136,11 +140,12 @@ func Run(ctx context.Context, opts Options) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metricsHandler(b))
-	b.RegisterLookupHTTP(mux)
+	api := admin.New(res, b.AdminAPI())
+	api.Handle("/admin/v2/schemas/", schema.Handler(schemas, b))
+	mux.Handle("/admin/", api)
+	mux.Handle("/lookup/", api)
 	if opts.HTTP != nil {
 		opts.HTTP(mux, srv)
-	} else {
-		b.RegisterTopicHTTP(mux)
 	}
 	web := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	webDone := make(chan error, 1)
