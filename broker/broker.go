@@ -47,9 +47,9 @@ type Options struct {
 
 // Broker serves the Pulsar binary protocol on one listener.
 type Broker struct {
-	cfg   Config
-	store metadata.Store
-	mlf   *managedledger.Factory
+	cfg     Config
+	store   metadata.Store
+	mlf     *managedledger.Factory
 	res     *resources.Resources
 	schemas *schema.Registry
 	log     *slog.Logger
@@ -94,13 +94,13 @@ func New(opts Options) (*Broker, error) {
 	b := &Broker{
 		res:     res,
 		schemas: opts.Schemas,
-		cfg:    opts.Config,
-		store:  opts.Store,
-		mlf:    opts.Ledgers,
-		log:    log,
-		ctx:    ctx,
-		cancel: cancel,
-		conns:  map[*conn]struct{}{},
+		cfg:     opts.Config,
+		store:   opts.Store,
+		mlf:     opts.Ledgers,
+		log:     log,
+		ctx:     ctx,
+		cancel:  cancel,
+		conns:   map[*conn]struct{}{},
 	}
 	b.topics = newTopicRegistry(b)
 	return b, nil
