@@ -651,3 +651,70 @@ func TestTCPBookieKilledWhileWriting(t *testing.T) {
 	checkEntries(t, r, w.ID(), 0, r.LastAddConfirmed())
 	c.checkReplicated(t, w.ID(), m.Ensembles[1].FirstEntryID, r.LastAddConfirmed())
 }
+
+// Close waits for the appends in flight and seals the ledger after the last of them.
+func TestCloseWaitsForPendingAppends(t *testing.T) {
+	c := startCluster(t, "/r1", "/r2", "/r3")
+	ctx := testCtx(t)
+	w, err := c.client(0).Create(ctx, opts323)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newAcks()
+	for i := int64(0); i < 200; i++ {
+		w.Append(payload(i), a.cb)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	n := len(a.ids)
+	a.mu.Unlock()
+	if n != 200 {
+		t.Fatalf("Close returned with %d of 200 callbacks run", n)
+	}
+	if got := a.acked(t); len(got) != 200 {
+		t.Fatalf("acknowledged %d of 200", len(got))
+	}
+	if m := c.meta(w.ID()); m.State != stateClosed || m.LastEntryID != 199 || m.Length != totalLength(200) {
+		t.Fatalf("metadata after close: %s last %d length %d", m.State, m.LastEntryID, m.Length)
+	}
+	if err := w.Close(ctx); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+}
+
+// A reader opening an open ledger without recovery sees a prefix of it and does not
+// disturb the writer.
+func TestOpenWithoutRecoveryLeavesWriterAlone(t *testing.T) {
+	c := startCluster(t, "/r1", "/r2", "/r3")
+	ctx := testCtx(t)
+	w, err := c.client(0).Create(ctx, opts323)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAll(t, w, 0, 100)
+	appendAll(t, w, 100, 1) // carries LAC 99 to its bookies
+	r, err := c.client(0).Open(ctx, w.ID(), false, []byte("pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lac := r.LastAddConfirmed()
+	if lac < 99 || lac > w.LastAddConfirmed() {
+		t.Fatalf("reader's LAC %d, want 99..%d", lac, w.LastAddConfirmed())
+	}
+	if r.Length() != totalLength(lac+1) {
+		t.Fatalf("reader's length %d, want %d", r.Length(), totalLength(lac+1))
+	}
+	checkEntries(t, r, w.ID(), 0, lac)
+	if _, err := r.Read(ctx, 0, lac+1); !errors.Is(err, ErrReadBeyondLAC) {
+		t.Fatalf("read past the reader's LAC: %v", err)
+	}
+	appendAll(t, w, 101, 50)
+	if err := w.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := c.client(0).Stat(ctx, w.ID()); info.LastEntryID != 150 {
+		t.Fatalf("closed at %d, want 150", info.LastEntryID)
+	}
+}
