@@ -19,6 +19,8 @@ import (
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/admin/config"
 	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/rest"
 	"github.com/spf13/cobra"
+
+	"github.com/magnetar/magnetar/schema/schemacli"
 )
 
 // options are the flags every admin command shares.
@@ -39,7 +41,8 @@ func NewCommand() *cobra.Command {
 	pf.StringVar(&o.adminURL, "admin-url", "http://localhost:8080", "admin (web service) URL of a broker")
 	pf.StringVar(&o.token, "token", "", "authentication token")
 	pf.StringVarP(&o.output, "output", "o", "text", "output format: text or json")
-	cmd.AddCommand(clustersCommand(o), tenantsCommand(o), namespacesCommand(o), topicsCommand(o), brokersCommand(o))
+	cmd.AddCommand(clustersCommand(o), tenantsCommand(o), namespacesCommand(o), topicsCommand(o), brokersCommand(o),
+		schemacli.NewCommand())
 	return cmd
 }
 

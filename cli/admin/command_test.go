@@ -251,3 +251,13 @@ func TestUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemasUnderAdmin: `magnetar admin schemas` is the schema tool, and the admin URL
+// given to `magnetar admin` reaches it.
+func TestSchemasUnderAdmin(t *testing.T) {
+	url := server(t) // the admin API without schema routes: a schema request is a 404 there
+	out, err := run(url, "schemas", "get", "persistent://public/default/t")
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Fatalf("schemas get via --admin-url %s: %v (output %q)", url, err, out)
+	}
+}
