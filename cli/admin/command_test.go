@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -255,9 +256,24 @@ func TestUnits(t *testing.T) {
 // TestSchemasUnderAdmin: `magnetar admin schemas` is the schema tool, and the admin URL
 // given to `magnetar admin` reaches it.
 func TestSchemasUnderAdmin(t *testing.T) {
-	url := server(t) // the admin API without schema routes: a schema request is a 404 there
-	out, err := run(url, "schemas", "get", "persistent://public/default/t")
-	if err == nil || !strings.Contains(err.Error(), "404") {
-		t.Fatalf("schemas get via --admin-url %s: %v (output %q)", url, err, out)
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"reason":"Schema not found"}`))
+	}))
+	defer srv.Close()
+	out, err := run(srv.URL, "schemas", "get", "persistent://public/default/t")
+	if err == nil || !strings.Contains(err.Error(), "Schema not found") {
+		t.Fatalf("schemas get: %v (output %q)", err, out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(paths) != 1 || !strings.HasPrefix(paths[0], "/admin/v2/schemas/public/default/t") {
+		t.Fatalf("requests reaching --admin-url: %v", paths)
 	}
 }
