@@ -11,40 +11,45 @@ import (
 // to the journal; cb runs after the journal's fdatasync. Data is kept (not copied).
 func (b *Bookie) AddEntry(req *AddRequest, cb func(err error)) {
 	if err := b.enter(); err != nil {
+		b.stats.addRejected.Add(1)
 		cb(err)
 		return
 	}
 	defer b.lifeMu.RUnlock()
-	if len(req.Data) > b.cfg.MaxEntrySize {
-		cb(fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, len(req.Data), b.cfg.MaxEntrySize, ErrTooLarge))
-		return
-	}
-	if req.LedgerID < 0 || req.EntryID < 0 {
-		cb(fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry))
-		return
-	}
-	if b.readOnly.Load() {
-		cb(ErrReadOnly)
-		return
-	}
-	ls, err := b.lockLedgerForWrite(req.LedgerID, req.MasterKey)
-	if err != nil {
+	if err := b.checkAdd(req); err != nil {
+		b.stats.addRejected.Add(1)
 		cb(err)
 		return
 	}
+	b.stats.writeBytes.Add(int64(len(req.Data)))
+	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Data, cb)
+}
+
+// checkAdd admits an add (size, ids, read-only, master key, fence) and puts it in the
+// write cache; the caller then queues it to the journal.
+func (b *Bookie) checkAdd(req *AddRequest) error {
+	if len(req.Data) > b.cfg.MaxEntrySize {
+		return fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, len(req.Data), b.cfg.MaxEntrySize, ErrTooLarge)
+	}
+	if req.LedgerID < 0 || req.EntryID < 0 {
+		return fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry)
+	}
+	if b.readOnly.Load() {
+		return ErrReadOnly
+	}
+	ls, err := b.lockLedgerForWrite(req.LedgerID, req.MasterKey)
+	if err != nil {
+		return err
+	}
+	defer ls.mu.Unlock()
 	if ls.fenced.Load() && !req.Recovery {
-		ls.mu.Unlock()
-		cb(fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced))
-		return
+		return fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced)
 	}
 	ls.raiseLAC(req.LastAddConfirmed)
-	ok := b.wcache.put(req.LedgerID, req.EntryID, req.Data, b.closed.Load)
-	ls.mu.Unlock()
-	if !ok {
-		cb(ErrClosed)
-		return
+	if !b.wcache.put(req.LedgerID, req.EntryID, req.Data, b.closed.Load) {
+		return ErrClosed
 	}
-	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Data, cb)
+	return nil
 }
 
 // readStored returns an entry from the write cache, the read cache or the entry logs.

@@ -67,6 +67,12 @@ type Bookie struct {
 	readOnly atomic.Bool
 	regMu    sync.Mutex // serializes registration updates
 
+	stats struct {
+		addRejected, writeBytes       atomic.Int64
+		readOK, readFailed, readBytes atomic.Int64
+		deletedLedgers                atomic.Int64
+	}
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }

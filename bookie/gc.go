@@ -47,6 +47,7 @@ func (b *Bookie) deleteLedgerLocked(ledgerID int64) error {
 	}
 	b.wcache.dropLedger(ledgerID)
 	b.rcache.dropLedger(ledgerID)
+	b.stats.deletedLedgers.Add(1)
 	b.ledgersMu.Lock()
 	b.deleted[ledgerID] = b.swapGen.Load()
 	b.ledgersMu.Unlock()

@@ -9,6 +9,17 @@ import (
 // it if this bookie never saw it) before the read; entryID -1 then reads nothing and
 // returns the LAC. The returned Data must not be modified: it may be the cached entry.
 func (b *Bookie) ReadEntry(ctx context.Context, ledgerID, entryID int64, flags ReadFlags, masterKey []byte) (ReadResult, error) {
+	res, err := b.readEntry(ctx, ledgerID, entryID, flags, masterKey)
+	if err != nil {
+		b.stats.readFailed.Add(1)
+	} else {
+		b.stats.readOK.Add(1)
+		b.stats.readBytes.Add(int64(len(res.Data)))
+	}
+	return res, err
+}
+
+func (b *Bookie) readEntry(ctx context.Context, ledgerID, entryID int64, flags ReadFlags, masterKey []byte) (ReadResult, error) {
 	if err := b.enter(); err != nil {
 		return ReadResult{}, err
 	}

@@ -74,3 +74,9 @@ func (c *readCache) dropLedger(ledgerID int64) {
 		el = next
 	}
 }
+
+func (c *readCache) size() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}

@@ -191,3 +191,14 @@ func (c *writeCache) restore(s *cacheSet) {
 	c.flushing = nil
 	c.space.Broadcast()
 }
+
+// size is the bytes held, in the active set and the one being flushed.
+func (c *writeCache) size() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.active.bytes
+	if c.flushing != nil {
+		n += c.flushing.bytes
+	}
+	return n
+}

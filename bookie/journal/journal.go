@@ -84,19 +84,27 @@ type Journal struct {
 	stopped  chan struct{}  // closed when both goroutines have exited
 	closeErr error
 
-	stats struct{ rounds, records, bytes atomic.Int64 }
+	stats struct{ rounds, records, bytes, failed atomic.Int64 }
 }
 
 // Stats counts the journal's work since Open.
 type Stats struct {
 	Rounds  int64 // group commits, i.e. fdatasyncs of batches
-	Records int64
-	Bytes   int64
+	Records int64 // records made durable
+	Bytes   int64 // bytes written, record headers included
+	Failed  int64 // adds that failed (I/O error, closed, too large)
+	Queued  int   // adds waiting for the writer now
 }
 
 // Stats returns the counters; Records/Rounds is the mean group-commit size.
 func (j *Journal) Stats() Stats {
-	return Stats{Rounds: j.stats.rounds.Load(), Records: j.stats.records.Load(), Bytes: j.stats.bytes.Load()}
+	j.mu.Lock()
+	queued := len(j.queue)
+	j.mu.Unlock()
+	return Stats{
+		Rounds: j.stats.rounds.Load(), Records: j.stats.records.Load(), Bytes: j.stats.bytes.Load(),
+		Failed: j.stats.failed.Load(), Queued: queued,
+	}
 }
 
 // Open replays the journal from `from` (calling replay for every record, in order, with
@@ -139,6 +147,7 @@ func Open(opts Options, from Position, replayFn func(Record) error) (*Journal, e
 // journal's callback goroutine and must not block long. data is not retained after cb.
 func (j *Journal) Add(ledgerID, entryID, lac int64, data []byte, cb func(error)) {
 	if len(data) > j.opts.MaxPayload {
+		j.stats.failed.Add(1)
 		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), j.opts.MaxPayload))
 		return
 	}
@@ -149,6 +158,7 @@ func (j *Journal) Add(ledgerID, entryID, lac int64, data []byte, cb func(error))
 		if err == nil {
 			err = ErrClosed
 		}
+		j.stats.failed.Add(1)
 		cb(err)
 		return
 	}

@@ -97,6 +97,9 @@ func (j *Journal) writeLoop() {
 					j.closeErr = err
 				}
 			}
+			if err != nil {
+				j.stats.failed.Add(int64(len(ops)))
+			}
 			j.done <- batch{ops: ops, err: err}
 		}
 	}
