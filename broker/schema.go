@@ -157,13 +157,17 @@ func (c *conn) handleGetSchema(g *pb.CommandGetSchema) {
 		fail(schemaError(err))
 		return
 	}
+	data := v.Data
+	if data == nil {
+		data = []byte{} // schema_data is required, even for primitive types
+	}
 	var props []*pb.KeyValue
 	for k, val := range v.Properties {
 		props = append(props, &pb.KeyValue{Key: proto.String(k), Value: proto.String(val)})
 	}
 	c.w.send(wire.NewGetSchemaResponse(g.GetRequestId(), &pb.Schema{
 		Name:       proto.String(v.Name),
-		SchemaData: v.Data,
+		SchemaData: data,
 		Type:       pb.Schema_Type(v.Type).Enum(),
 		Properties: props,
 	}, schema.VersionBytes(v.Version)))

@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/magnetar/magnetar/admin"
 	"github.com/magnetar/magnetar/bookie"
 	"github.com/magnetar/magnetar/broker"
 	"github.com/magnetar/magnetar/ledger"
@@ -138,12 +137,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("standalone: %w", err)
 	}
 
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metricsHandler(b))
-	api := admin.New(res, b.AdminAPI())
-	api.Handle("/admin/v2/schemas/", schema.Handler(schemas, b))
-	mux.Handle("/admin/", api)
-	mux.Handle("/lookup/", api)
+	mux := b.WebHandler()
 	if opts.HTTP != nil {
 		opts.HTTP(mux, srv)
 	}
