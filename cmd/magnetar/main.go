@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/magnetar/magnetar/bookie/bookiecmd"
+	"github.com/magnetar/magnetar/brokercmd"
 	cliadmin "github.com/magnetar/magnetar/cli/admin"
 	"github.com/magnetar/magnetar/cli/client"
 	"github.com/magnetar/magnetar/cli/perf"
@@ -33,6 +34,7 @@ func main() {
 func commands() []*cobra.Command {
 	return []*cobra.Command{
 		bookiecmd.NewCommand(),
+		brokercmd.NewCommand(),
 		cliadmin.NewCommand(),
 		client.NewCommand(),
 		perf.NewCommand(),
