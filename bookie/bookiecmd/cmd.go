@@ -8,12 +8,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/magnetar/magnetar/bookie"
@@ -36,6 +41,9 @@ type Options struct {
 	Rack string
 	// AdvertisedAddress is the host others reach this bookie at; default the hostname.
 	AdvertisedAddress string
+	// HTTPPort serves /metrics (Prometheus, BookKeeper's names) and /heartbeat
+	// (prometheusStatsHttpPort); 0 picks a free port, -1 disables.
+	HTTPPort int
 }
 
 // NewCommand returns the `magnetar bookie` command.
@@ -59,6 +67,7 @@ func NewCommand() *cobra.Command {
 	f.StringVar(&opts.JournalDir, "journal-dir", "", "journal directory, ideally on its own disk (journalDirectory); default <data-dir>/journal")
 	f.StringVar(&opts.Rack, "rack", "", "rack label for rack-aware placement; default /default-rack")
 	f.StringVar(&opts.AdvertisedAddress, "advertised-address", "", "host name or IP other nodes reach this bookie at (advertisedAddress); default the hostname")
+	f.IntVar(&opts.HTTPPort, "http-port", 8000, "HTTP port for /metrics and /heartbeat (prometheusStatsHttpPort); -1 disables")
 	return cmd
 }
 
@@ -101,9 +110,26 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	srv := bkproto.NewServer(b)
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
-	slog.Info("bookie ready", "id", id, "listen", ln.Addr().String(), "journal", opts.JournalDir, "data", opts.DataDir, "read_only", b.ReadOnly())
+	httpAddr := "off"
+	var hs *http.Server
+	if opts.HTTPPort >= 0 {
+		hln, err := net.Listen("tcp", ":"+strconv.Itoa(opts.HTTPPort))
+		if err != nil {
+			srv.Close()
+			b.Close()
+			return fmt.Errorf("bookie: listen http: %w", err)
+		}
+		httpAddr = hln.Addr().String()
+		hs = &http.Server{Handler: httpHandler(b), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := hs.Serve(hln); !errors.Is(err, http.ErrServerClosed) {
+				served <- err
+			}
+		}()
+	}
+	slog.Info("bookie ready", "id", id, "listen", ln.Addr().String(), "http", httpAddr, "journal", opts.JournalDir, "data", opts.DataDir, "read_only", b.ReadOnly())
 
 	var serveErr error
 	select {
@@ -112,6 +138,9 @@ func Run(ctx context.Context, opts Options) error {
 		serveErr = fmt.Errorf("bookie: serve: %w", serveErr)
 	}
 	slog.Info("bookie stopping", "id", id)
+	if hs != nil {
+		hs.Close()
+	}
 	srv.Close()
 	closeErr := b.Close()
 	if err := errors.Join(serveErr, closeErr); err != nil {
@@ -119,4 +148,16 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	slog.Info("bookie stopped", "id", id)
 	return nil
+}
+
+// httpHandler serves /metrics (the bookie's and the Go runtime's) and /heartbeat.
+func httpHandler(b *bookie.Bookie) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(b.Collector(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/heartbeat", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "OK")
+	})
+	return mux
 }

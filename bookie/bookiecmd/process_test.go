@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -44,16 +45,17 @@ func freePort(t *testing.T) int {
 
 // proc is a running `magnetar bookie`.
 type proc struct {
-	cmd    *exec.Cmd
-	output *bytes.Buffer
-	mu     *sync.Mutex
-	exited chan error
+	cmd      *exec.Cmd
+	httpAddr string // from the ready line
+	output   *bytes.Buffer
+	mu       *sync.Mutex
+	exited   chan error
 }
 
 // startBookie starts the process and waits for its ready line.
 func startBookie(t *testing.T, bin, dataDir string, port int) *proc {
 	t.Helper()
-	cmd := exec.Command(bin, "bookie", "--bookie-port", strconv.Itoa(port), "--data-dir", dataDir, "--advertised-address", "127.0.0.1")
+	cmd := exec.Command(bin, "bookie", "--bookie-port", strconv.Itoa(port), "--data-dir", dataDir, "--advertised-address", "127.0.0.1", "--http-port", "0")
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
@@ -68,8 +70,13 @@ func startBookie(t *testing.T, bin, dataDir string, port int) *proc {
 			p.mu.Lock()
 			p.output.WriteString(sc.Text() + "\n")
 			p.mu.Unlock()
-			if strings.Contains(sc.Text(), "bookie ready") {
-				once.Do(func() { close(ready) })
+			if line := sc.Text(); strings.Contains(line, "bookie ready") {
+				once.Do(func() {
+					if _, rest, ok := strings.Cut(line, " http="); ok {
+						p.httpAddr, _, _ = strings.Cut(rest, " ")
+					}
+					close(ready)
+				})
 			}
 		}
 	}()
@@ -213,6 +220,20 @@ func TestKill9KeepsAckedEntries(t *testing.T) {
 	for _, line := range strings.Split(p2.log(), "\n") {
 		if strings.Contains(line, "journal") {
 			t.Log(line)
+		}
+	}
+
+	// The HTTP port serves the heartbeat and the metrics, under BookKeeper's names.
+	_, port2, _ := net.SplitHostPort(p2.httpAddr)
+	for path, want := range map[string]string{"/heartbeat": "OK", "/metrics": "bookie_SERVER_STATUS 1"} {
+		resp, err := http.Get("http://127.0.0.1:" + port2 + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("GET %s: %d, body lacks %q", path, resp.StatusCode, want)
 		}
 	}
 
