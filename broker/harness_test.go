@@ -28,7 +28,7 @@ type testBroker struct {
 	stack *mltest.Stack
 }
 
-func startBroker(t *testing.T, mod func(*Config)) *testBroker {
+func startBroker(t testing.TB, mod func(*Config)) *testBroker {
 	t.Helper()
 	stack := mltest.NewStack(t, t.TempDir(), 1)
 	cfg := DefaultConfig()
@@ -66,7 +66,7 @@ func startBroker(t *testing.T, mod func(*Config)) *testBroker {
 	return &testBroker{Broker: b, stack: stack}
 }
 
-func (tb *testBroker) client(t *testing.T) pulsar.Client {
+func (tb *testBroker) client(t testing.TB) pulsar.Client {
 	t.Helper()
 	l := logrus.New()
 	l.SetLevel(logrus.ErrorLevel)
