@@ -15,25 +15,37 @@ import (
 //	ledgerID u64 | entryID u64 | lastAddConfirmed u64 | length u64 | crc32c u32 | data
 //
 // length is the ledger's size in bytes up to and including this entry, so the last
-// entry found by recovery gives the ledger's length. The CRC32C covers the four fields
-// and the data: a reader detects a corrupted or misplaced entry and tries another replica.
+// entry found by recovery gives the ledger's length. The CRC32C covers the data, then the
+// four fields: a reader detects a corrupted or misplaced entry and tries another replica.
+// Data first lets Append checksum the data before it takes the writer's lock and add
+// the 32 header bytes once the entry has its id.
 const frameHeaderSize = 8 + 8 + 8 + 8 + 4
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 var errCorrupt = errors.New("ledger: corrupt entry")
 
-// frameEntry returns a new buffer holding the framed entry.
-func frameEntry(ledgerID, entryID, lac, length int64, data []byte) []byte {
+// newFrame copies data into a new frame buffer and returns it with the data's CRC; the
+// header is filled in by sealFrame.
+func newFrame(data []byte) ([]byte, uint32) {
 	buf := make([]byte, frameHeaderSize+len(data))
+	copy(buf[frameHeaderSize:], data)
+	return buf, crc32.Update(0, castagnoli, data)
+}
+
+// sealFrame writes the header and the checksum.
+func sealFrame(buf []byte, dataCRC uint32, ledgerID, entryID, lac, length int64) {
 	binary.BigEndian.PutUint64(buf[0:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(buf[8:], uint64(entryID))
 	binary.BigEndian.PutUint64(buf[16:], uint64(lac))
 	binary.BigEndian.PutUint64(buf[24:], uint64(length))
-	copy(buf[frameHeaderSize:], data)
-	crc := crc32.Update(0, castagnoli, buf[:32])
-	crc = crc32.Update(crc, castagnoli, buf[frameHeaderSize:])
-	binary.BigEndian.PutUint32(buf[32:], crc)
+	binary.BigEndian.PutUint32(buf[32:], crc32.Update(dataCRC, castagnoli, buf[:32]))
+}
+
+// frameEntry returns a new buffer holding the framed entry.
+func frameEntry(ledgerID, entryID, lac, length int64, data []byte) []byte {
+	buf, crc := newFrame(data)
+	sealFrame(buf, crc, ledgerID, entryID, lac, length)
 	return buf
 }
 
@@ -49,8 +61,7 @@ func parseFrame(ledgerID, entryID int64, buf []byte) (frame, error) {
 	if len(buf) < frameHeaderSize {
 		return frame{}, fmt.Errorf("entry %d/%d: %d bytes, shorter than a header: %w", ledgerID, entryID, len(buf), errCorrupt)
 	}
-	crc := crc32.Update(0, castagnoli, buf[:32])
-	crc = crc32.Update(crc, castagnoli, buf[frameHeaderSize:])
+	crc := crc32.Update(crc32.Update(0, castagnoli, buf[frameHeaderSize:]), castagnoli, buf[:32])
 	if want := binary.BigEndian.Uint32(buf[32:]); crc != want {
 		return frame{}, fmt.Errorf("entry %d/%d: checksum %08x, want %08x: %w", ledgerID, entryID, crc, want, errCorrupt)
 	}

@@ -120,6 +120,7 @@ func (w *writer) length() int64 {
 }
 
 func (w *writer) append(data []byte, cb func(int64, error)) {
+	buf, dataCRC := newFrame(data) // copy and checksum outside the lock
 	w.mu.Lock()
 	if w.err != nil || w.closing {
 		err := w.err
@@ -135,7 +136,8 @@ func (w *writer) append(data []byte, cb func(int64, error)) {
 	w.nextEntry++
 	w.appended += int64(len(data))
 	pa.cb, pa.size = cb, len(data)
-	pa.frame = frameEntry(w.lid, pa.entryID, w.lacV, w.appended, data)
+	sealFrame(buf, dataCRC, w.lid, pa.entryID, w.lacV, w.appended)
+	pa.frame = buf
 	pa.wset = writeSetMask(pa.entryID, w.ensSize, w.wq)
 	w.pending.push(pa)
 	if w.changing {
