@@ -333,3 +333,94 @@ func TestInvalidNames(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchIndexAck: with batch-index acknowledgement, acknowledging part of a batch and
+// reconnecting redelivers only the rest of it.
+func TestBatchIndexAck(t *testing.T) {
+	in := startStandalone(t, t.TempDir(), nil)
+	c := in.client()
+	topic := uniqueTopic("batchack")
+	opts := pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared,
+		EnableBatchIndexAcknowledgment: true, AckGroupingOptions: &pulsar.AckGroupingOptions{MaxSize: 1}}
+	cons, err := c.Subscribe(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic, BatchingMaxPublishDelay: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	for i := range 10 {
+		p.SendAsync(ctx, &pulsar.ProducerMessage{Payload: []byte(fmt.Sprintf("b-%d", i))}, nil)
+	}
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	msgs := receiveN(t, cons, 10, 10*time.Second)
+	if msgs[9].ID().BatchIdx() != 9 {
+		t.Fatalf("messages not in one batch (last batch index %d)", msgs[9].ID().BatchIdx())
+	}
+	for i, m := range msgs {
+		if i%2 == 0 {
+			if err := cons.Ack(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let the acks reach the broker
+	cons.Close()
+	cons, err = c.Subscribe(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	var got []string
+	for _, m := range receiveN(t, cons, 5, 10*time.Second) {
+		got = append(got, string(m.Payload()))
+	}
+	if fmt.Sprint(got) != "[b-1 b-3 b-5 b-7 b-9]" {
+		t.Fatalf("redelivered %v; want only the unacknowledged [b-1 b-3 b-5 b-7 b-9]", got)
+	}
+	expectNone(t, cons, 300*time.Millisecond)
+}
+
+// TestInactiveTopicDeleted: a topic without producers and subscriptions is deleted after
+// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds; one with a subscription is kept.
+func TestInactiveTopicDeleted(t *testing.T) {
+	cfg := broker.DefaultConfig()
+	cfg.BrokerDeleteInactiveTopicsFrequencySeconds = 1
+	cfg.BrokerDeleteInactiveTopicsMaxInactiveDurationSeconds = 1
+	in := startStandalone(t, t.TempDir(), &cfg)
+	c := in.client()
+	gone, kept := uniqueTopic("inactive"), uniqueTopic("kept")
+	for _, topic := range []string{gone, kept} {
+		p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		produce(t, p, &pulsar.ProducerMessage{Payload: []byte("x")})
+		p.Close()
+	}
+	cons, err := c.Subscribe(pulsar.ConsumerOptions{Topic: kept, SubscriptionName: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var topics []string
+		getJSON(t, in.srv.WebURL+"/admin/v2/namespaces/public/default/topics", &topics)
+		list := strings.Join(topics, " ")
+		if !strings.Contains(list, kept) {
+			t.Fatalf("topic with a subscription was deleted: %v", topics)
+		}
+		if !strings.Contains(list, gone) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("inactive topic still listed after 10s: %v", topics)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
