@@ -10,7 +10,8 @@ import (
 
 // close stops appends, waits for the pending ones and seals the ledger at its LAC. A
 // writer that failed for another reason than fencing still seals what it acknowledged; a
-// fenced one leaves the ledger to its recoverer.
+// fenced one leaves the ledger to its recoverer. Close must not be called from an
+// append callback and waited for there: the callbacks after it could never run.
 func (w *writer) close(ctx context.Context) error {
 	w.mu.Lock()
 	if w.closed {
