@@ -123,9 +123,10 @@ func (b *Broker) Start(ctx context.Context, webPort int) error {
 	port := ln.Addr().(*net.TCPAddr).Port
 	b.serviceURL = "pulsar://" + net.JoinHostPort(b.cfg.AdvertisedAddress, strconv.Itoa(port))
 	b.webURL = "http://" + net.JoinHostPort(b.cfg.AdvertisedAddress, strconv.Itoa(webPort))
-	b.wg.Add(2)
+	b.wg.Add(3)
 	go b.acceptLoop()
 	go b.inactiveTopicLoop()
+	go b.backlogQuotaLoop()
 	return nil
 }
 

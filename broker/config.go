@@ -42,6 +42,9 @@ type Config struct {
 
 	BrokerDeduplicationEnabled bool `conf:"brokerDeduplicationEnabled"`
 
+	BacklogQuotaCheckEnabled           bool `conf:"backlogQuotaCheckEnabled"`
+	BacklogQuotaCheckIntervalInSeconds int  `conf:"backlogQuotaCheckIntervalInSeconds"`
+
 	AcknowledgmentAtBatchIndexLevelEnabled bool  `conf:"acknowledgmentAtBatchIndexLevelEnabled"`
 	MaxUnackedMessagesPerConsumer          int   `conf:"maxUnackedMessagesPerConsumer"`
 	DelayedDeliveryEnabled                 bool  `conf:"delayedDeliveryEnabled"`
@@ -113,6 +116,9 @@ func DefaultConfig() Config {
 
 		BrokerDeleteInactiveTopicsEnabled:          true,
 		BrokerDeleteInactiveTopicsFrequencySeconds: 60,
+
+		BacklogQuotaCheckEnabled:           true,
+		BacklogQuotaCheckIntervalInSeconds: 60,
 
 		AcknowledgmentAtBatchIndexLevelEnabled: true,
 		MaxUnackedMessagesPerConsumer:          50000,

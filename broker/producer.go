@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/magnetar/magnetar/managedledger"
+	"github.com/magnetar/magnetar/resources"
 	"github.com/magnetar/magnetar/wire"
 	"github.com/magnetar/magnetar/wire/pb"
 )
@@ -110,6 +111,10 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 			fail(err)
 			return
 		}
+	}
+	if policy, err := t.quotaCheck(ctx); err == nil && policy != "" && policy != resources.ConsumerBacklogEviction {
+		fail(quotaError(policy, t.key))
+		return
 	}
 	if p.schemaVersion, err = c.b.registerProducerSchema(ctx, n, cmd.GetSchema()); err != nil {
 		fail(err)

@@ -187,3 +187,46 @@ func getJSON(t *testing.T, url string, out any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestBacklogQuota: when a subscription's backlog passes the namespace's backlog quota
+// (producer_request_hold), producers are closed and new ones refused.
+func TestBacklogQuota(t *testing.T) {
+	cfg := broker.DefaultConfig()
+	cfg.BacklogQuotaCheckIntervalInSeconds = 1
+	in := startStandalone(t, t.TempDir(), &cfg)
+	ns := topicname.Namespace{Tenant: "public", Name: "default"}
+	err := in.srv.Resources.UpdatePolicies(testContext(t), ns, func(p *resources.Policies) error {
+		p.BacklogQuotaMap = map[resources.BacklogQuotaType]resources.BacklogQuota{
+			resources.DestinationStorage: {LimitSize: 10 * 1024, LimitTime: -1, Policy: resources.ProducerRequestHold},
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := in.client()
+	topic := uniqueTopic("quota")
+	cons, err := c.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "idle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	noRetry := uint(0)
+	p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true,
+		SendTimeout: 2 * time.Second, MaxReconnectToBroker: &noRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for range 20 {
+		produce(t, p, &pulsar.ProducerMessage{Payload: make([]byte, 1024)})
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if _, err := p.Send(testContext(t), &pulsar.ProducerMessage{Payload: []byte("over")}); err == nil {
+		t.Error("send over the quota succeeded")
+	}
+	_, err = c.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	if err == nil || !strings.Contains(err.Error(), "ProducerBlockedQuotaExceededError") {
+		t.Errorf("new producer over the quota: err = %v; want ProducerBlockedQuotaExceededError", err)
+	}
+}
