@@ -167,11 +167,11 @@ func (t *topic) openCursor(ctx context.Context, name string, durable bool, cmd *
 		return t.ml.NewNonDurableCursor(name, start), nil
 	}
 	if !t.hasCursor(name) {
-		p, err := t.b.namespacePolicies(ctx, t.name.Namespace)
+		e, err := t.b.policies(ctx, t.name)
 		if err != nil {
 			return nil, err
 		}
-		if !t.b.autoSubscriptionCreation(p) {
+		if !e.AutoSubscriptionCreation {
 			return nil, errorf(pb.ServerError_SubscriptionNotFound, "Subscription %s does not exist", name)
 		}
 	}

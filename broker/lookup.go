@@ -42,11 +42,11 @@ func (b *Broker) lookup(ctx context.Context, topic string) error {
 	if err != nil {
 		return err
 	}
-	p, err := b.namespacePolicies(ctx, n.Namespace)
+	e, err := b.policies(ctx, n)
 	if err != nil {
 		return err
 	}
-	if b.autoTopicCreation(p).allowed {
+	if autoCreation(e).allowed {
 		return nil
 	}
 	exists, err := b.topicExists(ctx, n)
@@ -81,7 +81,7 @@ func (b *Broker) partitionedMetadata(ctx context.Context, topic string) (int, er
 	if err != nil {
 		return 0, err
 	}
-	p, err := b.namespacePolicies(ctx, n.Namespace)
+	e, err := b.policies(ctx, n)
 	if err != nil {
 		return 0, err
 	}
@@ -95,7 +95,7 @@ func (b *Broker) partitionedMetadata(ctx context.Context, topic string) (int, er
 	if m.Partitions > 0 {
 		return m.Partitions, nil
 	}
-	auto := b.autoTopicCreation(p)
+	auto := autoCreation(e)
 	if !auto.allowed || !auto.partitioned {
 		return 0, nil
 	}

@@ -20,66 +20,39 @@ func parseTopic(s string) (topicname.Name, error) {
 	return n, nil
 }
 
-// namespacePolicies returns a namespace's policies; a missing tenant or namespace is
-// TopicNotFound with Pulsar's reason, so clients stop retrying.
-func (b *Broker) namespacePolicies(ctx context.Context, ns topicname.Namespace) (*resources.Policies, error) {
-	p, err := b.res.GetPolicies(ctx, ns)
+// policies returns the policies in force for a topic (broker defaults, namespace and
+// topic levels resolved); a missing tenant or namespace is TopicNotFound with Pulsar's
+// reason, so clients stop retrying.
+func (b *Broker) policies(ctx context.Context, n topicname.Name) (*resources.Effective, error) {
+	e, err := b.res.EffectivePolicies(ctx, n)
 	if errors.Is(err, resources.ErrNotFound) {
-		return nil, errorf(pb.ServerError_TopicNotFound, "%s: %s", resources.ReasonOf(err), ns)
+		return nil, errorf(pb.ServerError_TopicNotFound, "%s: %s", resources.ReasonOf(err), n.Namespace)
 	}
 	if err != nil {
-		return nil, errorf(pb.ServerError_MetadataError, "namespace %s: %v", ns, err)
+		return nil, errorf(pb.ServerError_MetadataError, "policies of %s: %v", n, err)
 	}
-	if p.Deleted {
-		return nil, errorf(pb.ServerError_TopicNotFound, "Namespace does not exist: %s", ns)
-	}
-	return p, nil
+	return &e, nil
 }
 
-// autoTopicCreation is what auto-creation means in a namespace: the namespace's override
-// if any, else the broker's settings.
+// autoTopicCreation is what auto-creation means for a topic.
 type autoTopicCreation struct {
 	allowed     bool
 	partitioned bool
 	partitions  int
 }
 
-func (b *Broker) autoTopicCreation(p *resources.Policies) autoTopicCreation {
-	a := autoTopicCreation{
-		allowed:     b.cfg.AllowAutoTopicCreation,
-		partitioned: b.cfg.AllowAutoTopicCreationType == "partitioned",
-		partitions:  b.cfg.DefaultNumPartitions,
-	}
-	if o := p.AutoTopicCreationOverride; o != nil {
-		a.allowed = o.AllowAutoTopicCreation
-		a.partitioned = o.TopicType == "partitioned"
-		if o.DefaultNumPartitions != nil {
-			a.partitions = *o.DefaultNumPartitions
-		}
-	}
-	if a.partitions <= 0 {
-		a.partitions = 1
+func autoCreation(e *resources.Effective) autoTopicCreation {
+	o := e.AutoTopicCreation
+	a := autoTopicCreation{allowed: o.AllowAutoTopicCreation, partitioned: o.TopicType == "partitioned", partitions: 1}
+	if o.DefaultNumPartitions != nil && *o.DefaultNumPartitions > 0 {
+		a.partitions = *o.DefaultNumPartitions
 	}
 	return a
 }
 
-func (b *Broker) autoSubscriptionCreation(p *resources.Policies) bool {
-	if o := p.AutoSubscriptionCreationOverride; o != nil {
-		return o.AllowAutoSubscriptionCreation
-	}
-	return b.cfg.AllowAutoSubscriptionCreation
-}
-
-func (b *Broker) deduplicationEnabled(p *resources.Policies) bool {
-	if p.DeduplicationEnabled != nil {
-		return *p.DeduplicationEnabled
-	}
-	return b.cfg.BrokerDeduplicationEnabled
-}
-
-// ledgerConfig is a topic's managed-ledger configuration: the broker's defaults with the
-// namespace's persistence and retention policies applied.
-func (b *Broker) ledgerConfig(p *resources.Policies) managedledger.Config {
+// ledgerConfig is a topic's managed-ledger configuration: the broker's rollover settings
+// with the effective persistence and retention policies.
+func (b *Broker) ledgerConfig(e *resources.Effective) managedledger.Config {
 	c := b.cfg
 	cfg := managedledger.Config{
 		EnsembleSize:          c.ManagedLedgerDefaultEnsembleSize,
@@ -90,30 +63,21 @@ func (b *Broker) ledgerConfig(p *resources.Policies) managedledger.Config {
 		MinLedgerRolloverTime: time.Duration(c.ManagedLedgerMinLedgerRolloverTimeMinutes) * time.Minute,
 		MaxLedgerRolloverTime: time.Duration(c.ManagedLedgerMaxLedgerRolloverTimeMinutes) * time.Minute,
 		RetentionTime:         minutesOrInfinite(c.DefaultRetentionTimeInMinutes),
-		RetentionSizeBytes:    mbOrInfinite(c.DefaultRetentionSizeInMB),
+		RetentionSizeBytes:    mbOrInfinite(int64(c.DefaultRetentionSizeInMB)),
 		MarkDeleteRate:        c.ManagedLedgerDefaultMarkDeleteRateLimit,
 	}
-	if p == nil {
+	if e == nil {
 		return cfg
 	}
-	if ps := p.Persistence; ps != nil {
-		if ps.BookkeeperEnsemble > 0 {
-			cfg.EnsembleSize = ps.BookkeeperEnsemble
-		}
-		if ps.BookkeeperWriteQuorum > 0 {
-			cfg.WriteQuorum = ps.BookkeeperWriteQuorum
-		}
-		if ps.BookkeeperAckQuorum > 0 {
-			cfg.AckQuorum = ps.BookkeeperAckQuorum
-		}
-		if ps.ManagedLedgerMaxMarkDeleteRate > 0 {
-			cfg.MarkDeleteRate = ps.ManagedLedgerMaxMarkDeleteRate
-		}
+	ps := e.Persistence
+	if ps.BookkeeperEnsemble > 0 && ps.BookkeeperWriteQuorum > 0 && ps.BookkeeperAckQuorum > 0 {
+		cfg.EnsembleSize, cfg.WriteQuorum, cfg.AckQuorum = ps.BookkeeperEnsemble, ps.BookkeeperWriteQuorum, ps.BookkeeperAckQuorum
 	}
-	if r := p.RetentionPolicies; r != nil {
-		cfg.RetentionTime = minutesOrInfinite(r.RetentionTimeInMinutes)
-		cfg.RetentionSizeBytes = mbOrInfinite(int(r.RetentionSizeInMB))
+	if ps.ManagedLedgerMaxMarkDeleteRate > 0 {
+		cfg.MarkDeleteRate = ps.ManagedLedgerMaxMarkDeleteRate
 	}
+	cfg.RetentionTime = minutesOrInfinite(e.Retention.RetentionTimeInMinutes)
+	cfg.RetentionSizeBytes = mbOrInfinite(e.Retention.RetentionSizeInMB)
 	return cfg
 }
 
@@ -125,9 +89,9 @@ func minutesOrInfinite(m int) time.Duration {
 	return time.Duration(m) * time.Minute
 }
 
-func mbOrInfinite(mb int) int64 {
+func mbOrInfinite(mb int64) int64 {
 	if mb < 0 {
 		return -1
 	}
-	return int64(mb) << 20
+	return mb << 20
 }

@@ -48,7 +48,7 @@ type topic struct {
 	lastActive time.Time
 }
 
-func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, p *resources.Policies) *topic {
+func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, e *resources.Effective) *topic {
 	t := &topic{
 		b:          b,
 		name:       n,
@@ -60,7 +60,7 @@ func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, p *r
 		lastActive: time.Now(),
 		created:    time.Now(),
 	}
-	if ml != nil && b.deduplicationEnabled(p) {
+	if ml != nil && e.DeduplicationEnabled {
 		t.dedup = newDedupState()
 	}
 	return t

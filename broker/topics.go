@@ -148,7 +148,7 @@ func (r *topicRegistry) closeAll(ctx context.Context) error {
 
 // loadTopic opens a topic's storage and recovers its subscriptions.
 func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, mode createMode) (*topic, error) {
-	p, err := b.namespacePolicies(ctx, n.Namespace)
+	e, err := b.policies(ctx, n)
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +156,10 @@ func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, mode createMod
 		if mode == mustExist {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist", n)
 		}
-		if mode == autoCreate && !b.autoTopicCreation(p).allowed {
+		if mode == autoCreate && !autoCreation(e).allowed {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist and auto-creation is disabled", n)
 		}
-		return newTopic(b, n, nil, p), nil
+		return newTopic(b, n, nil, e), nil
 	}
 	if b.mlf == nil {
 		return nil, errNoStorage
@@ -172,15 +172,15 @@ func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, mode createMod
 		if mode == mustExist {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist", n)
 		}
-		if mode == autoCreate && !b.mayCreate(ctx, n, p) {
+		if mode == autoCreate && !b.mayCreate(ctx, n, e) {
 			return nil, errorf(pb.ServerError_TopicNotFound, "Topic %s does not exist and auto-creation is disabled", n)
 		}
 	}
-	ml, err := b.mlf.Open(ctx, n.PersistenceName(), b.ledgerConfig(p))
+	ml, err := b.mlf.Open(ctx, n.PersistenceName(), b.ledgerConfig(e))
 	if err != nil {
 		return nil, errorf(codeOf(err), "open topic %s: %v", n, err)
 	}
-	t := newTopic(b, n, ml, p)
+	t := newTopic(b, n, ml, e)
 	if err := t.recover(ctx); err != nil {
 		_ = ml.Close(ctx)
 		return nil, errorf(pb.ServerError_PersistenceError, "recover topic %s: %v", n, err)
@@ -191,8 +191,8 @@ func (b *Broker) loadTopic(ctx context.Context, n topicname.Name, mode createMod
 
 // mayCreate tells whether a topic that does not exist may be created on first use: by the
 // auto-creation policy, or because it is a partition of a partitioned topic.
-func (b *Broker) mayCreate(ctx context.Context, n topicname.Name, p *resources.Policies) bool {
-	if b.autoTopicCreation(p).allowed {
+func (b *Broker) mayCreate(ctx context.Context, n topicname.Name, e *resources.Effective) bool {
+	if autoCreation(e).allowed {
 		return true
 	}
 	if !n.IsPartition() {
