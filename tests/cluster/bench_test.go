@@ -23,7 +23,7 @@ func BenchmarkProduceThreeBookies(b *testing.B) {
 		startBookie(b, store, url, "")
 	}
 	broker := startBroker(b, url, quorum(3, 2, 2))
-	client := newClient(b, broker.serviceURL())
+	client := newClient(b, broker.serviceURL(), nil)
 	for _, batching := range []bool{false, true} {
 		b.Run(fmt.Sprintf("batching=%v", batching), func(b *testing.B) {
 			produceBench(b, client, batching)

@@ -70,7 +70,8 @@ func startBookie(t testing.TB, store metadata.Store, url, rack string) *bookieNo
 	t.Helper()
 	port := freePort(t)
 	args := []string{"bookie", "--metadata-url", url, "--bookie-port", fmt.Sprint(port),
-		"--advertised-address", "127.0.0.1", "--data-dir", t.TempDir(), "--journal-dir", t.TempDir()}
+		"--advertised-address", "127.0.0.1", "--http-port", fmt.Sprint(freePort(t)),
+		"--data-dir", t.TempDir(), "--journal-dir", t.TempDir()}
 	if rack != "" {
 		args = append(args, "--rack", rack)
 	}

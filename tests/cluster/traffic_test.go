@@ -22,16 +22,20 @@ import (
 const sendTimeout = 40 * time.Second
 
 // newClient connects the official Pulsar Go client to serviceURL. Its log goes to a
-// buffer that is shown if the test fails.
-func newClient(t testing.TB, serviceURL string) pulsar.Client {
+// buffer that is shown if the test fails. If rec is not nil, it learns of every
+// connection of a producer that drops (see recorder.connectionDropped).
+func newClient(t testing.TB, serviceURL string, rec *recorder) pulsar.Client {
 	t.Helper()
 	buf := &lockedBuffer{}
-	logger := slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var h slog.Handler = slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if rec != nil {
+		h = dropHook{Handler: h, dropped: rec.connectionDropped}
+	}
 	c, err := pulsar.NewClient(pulsar.ClientOptions{
 		URL:               serviceURL,
 		ConnectionTimeout: 5 * time.Second,
 		OperationTimeout:  30 * time.Second,
-		Logger:            pulsarlog.NewLoggerWithSlog(logger),
+		Logger:            pulsarlog.NewLoggerWithSlog(slog.New(h)),
 	})
 	if err != nil {
 		t.Fatalf("pulsar client for %s: %v", serviceURL, err)
@@ -43,6 +47,32 @@ func newClient(t testing.TB, serviceURL string) pulsar.Client {
 		}
 	})
 	return c
+}
+
+// producerConnClosed is what the Go client logs when a producer's connection closes
+// (the broker died, closed it, or answered a send with an error): the client then
+// reconnects and sends every unacknowledged message again.
+const producerConnClosed = "Connection was closed"
+
+// dropHook watches the client's log for producerConnClosed.
+type dropHook struct {
+	slog.Handler
+	dropped func()
+}
+
+func (h dropHook) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == producerConnClosed {
+		h.dropped()
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h dropHook) WithAttrs(as []slog.Attr) slog.Handler {
+	return dropHook{Handler: h.Handler.WithAttrs(as), dropped: h.dropped}
+}
+
+func (h dropHook) WithGroup(name string) slog.Handler {
+	return dropHook{Handler: h.Handler.WithGroup(name), dropped: h.dropped}
 }
 
 // newProducer creates a producer without batching (one message, one entry) that
@@ -111,27 +141,21 @@ type recorder struct {
 	sent    int // messages 0..sent-1 were handed to the client
 	acked   map[int]msgPos
 	failed  map[int]error
+	resent  map[int]bool  // unacknowledged when a connection dropped: may be stored twice
 	changed chan struct{} // closed and replaced on every callback
 	pending sync.WaitGroup
 }
 
 func newRecorder() *recorder {
-	return &recorder{acked: map[int]msgPos{}, failed: map[int]error{}, changed: make(chan struct{})}
+	return &recorder{acked: map[int]msgPos{}, failed: map[int]error{}, resent: map[int]bool{},
+		changed: make(chan struct{})}
 }
 
-// produce sends messages from..to-1 with SendAsync, one every pace, and returns once all
-// are handed to the client (stop ends it early). wait waits for their callbacks.
-func (r *recorder) produce(ctx context.Context, p pulsar.Producer, from, to, size int, pace time.Duration, stop <-chan struct{}) {
-	tick := time.NewTicker(max(pace, time.Microsecond))
-	defer tick.Stop()
+// produce sends messages from..to-1 with SendAsync as fast as the client takes them (up
+// to its MaxPendingMessages in flight) and returns once all are handed to the client
+// (stop ends it early). wait waits for their callbacks.
+func (r *recorder) produce(ctx context.Context, p pulsar.Producer, from, to, size int, stop <-chan struct{}) {
 	for seq := from; seq < to; seq++ {
-		if pace > 0 {
-			select {
-			case <-tick.C:
-			case <-stop:
-				return
-			}
-		}
 		select {
 		case <-stop:
 			return
@@ -190,18 +214,36 @@ func (r *recorder) waitAcked(t testing.TB, n int, timeout time.Duration) {
 	}
 }
 
-// inFlight returns the messages handed to the client but not yet acknowledged: the ones
-// a crash may leave stored but unacknowledged, which the client then sends again.
-func (r *recorder) inFlight() map[int]bool {
+// connectionDropped notes that the producer's connection dropped: every message handed
+// to the client and not yet acknowledged may have been stored without its
+// acknowledgement arriving, and the client sends it again (Pulsar without deduplication
+// is at-least-once for exactly these messages).
+func (r *recorder) connectionDropped() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := map[int]bool{}
 	for seq := 0; seq < r.sent; seq++ {
 		if _, ok := r.acked[seq]; !ok {
-			out[seq] = true
+			r.resent[seq] = true
 		}
 	}
+}
+
+// mayRepeat returns the messages that were unacknowledged when a connection dropped.
+func (r *recorder) mayRepeat() map[int]bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[int]bool, len(r.resent))
+	for k := range r.resent {
+		out[k] = true
+	}
 	return out
+}
+
+// inFlight counts the messages handed to the client and not yet answered.
+func (r *recorder) inFlight() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent - len(r.acked) - len(r.failed)
 }
 
 // results returns copies of the acknowledged and failed messages.
