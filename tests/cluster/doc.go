@@ -5,5 +5,10 @@
 // a user would check afterwards: every acknowledged message is there, once, in order, and
 // the cluster keeps accepting writes.
 //
+// Run them with `go test ./tests/cluster` (TestMain builds ./cmd/magnetar once; set
+// MAGNETAR_BINARY to test a prebuilt binary instead). The ledger write benchmark:
+//
+//	go test ./tests/cluster -run '^$' -bench ProduceThreeBookies -benchtime 3s
+//
 // Everything lives in _test.go files; this file only names the package.
 package cluster

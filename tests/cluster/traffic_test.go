@@ -441,10 +441,3 @@ func (b *lockedBuffer) tail(n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// count returns how many lines contain substr.
-func (b *lockedBuffer) count(substr string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.sb.String(), substr)
-}
