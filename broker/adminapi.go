@@ -270,12 +270,10 @@ func (a adminBroker) Terminate(ctx context.Context, n topicname.Name) (admin.Mes
 	if t.ml.Terminated() {
 		return admin.MessageID{}, admin.ErrTopicTerminated
 	}
-	last, err := t.ml.Terminate(ctx)
-	if err != nil {
-		return admin.MessageID{}, err
-	}
-	// Producers are closed; their reconnect fails with TopicTerminatedError.
+	// Producers are closed first: their reconnect then fails with TopicTerminatedError,
+	// which makes the client fail what it had pending (a SEND_ERROR would not).
 	t.mu.Lock()
+	t.terminating = true
 	producers := make([]*producer, 0, len(t.producers))
 	for _, p := range t.producers {
 		producers = append(producers, p)
@@ -284,6 +282,10 @@ func (a adminBroker) Terminate(ctx context.Context, n topicname.Name) (admin.Mes
 	for _, p := range producers {
 		p.closeByBroker(true)
 		t.removeProducer(p)
+	}
+	last, err := t.ml.Terminate(ctx)
+	if err != nil {
+		return admin.MessageID{}, err
 	}
 	return t.messageID(last), nil
 }

@@ -175,7 +175,7 @@ func (t *topic) addProducer(p *producer) (ready bool, err error) {
 	if t.closed {
 		return false, errorf(pb.ServerError_ServiceNotReady, "topic %s is being unloaded", t.key)
 	}
-	if t.ml != nil && t.ml.Terminated() {
+	if t.terminating || t.ml != nil && t.ml.Terminated() {
 		return false, errorf(pb.ServerError_TopicTerminatedError, "Topic %s was terminated", t.key)
 	}
 	if old := t.producers[p.name]; old != nil {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/wire"
@@ -207,7 +208,15 @@ func (s *subscription) slotOfPending(cs *consumer, pos managedledger.Position) i
 
 // removeConsumer detaches cs; what it had not acknowledged is redelivered to the others.
 // A non-durable subscription goes away with its last consumer.
-func (s *subscription) removeConsumer(cs *consumer) {
+func (s *subscription) removeConsumer(cs *consumer) { s.detach(cs, false) }
+
+// nonDurableGrace is how long a non-durable subscription whose consumers were
+// disconnected by a seek waits for them to come back before it is dropped.
+const nonDurableGrace = time.Minute
+
+// detach is removeConsumer; with reset (a seek disconnects the consumers) a non-durable
+// subscription survives for a while: its consumers come back to the new position.
+func (s *subscription) detach(cs *consumer, reset bool) {
 	s.mu.Lock()
 	i := slices.Index(s.consumers, cs)
 	if i < 0 {
@@ -232,23 +241,41 @@ func (s *subscription) removeConsumer(cs *consumer) {
 	if empty {
 		s.resetDispatchLocked()
 	}
-	drop := empty && !s.durable && !s.closed
+	drop := empty && !s.durable && !s.closed && !reset
 	if drop {
 		s.closed = true
 	}
 	s.mu.Unlock()
 	s.sendActiveChanges(notify)
 	if drop {
-		s.t.removeSubscription(s)
-		close(s.stop)
-		if s.cursor != nil {
-			ctx, cancel := s.t.b.requestContext()
-			_ = s.t.ml.DeleteCursor(ctx, s.name)
-			cancel()
-		}
+		s.drop()
 		return
 	}
+	if empty && !s.durable && reset {
+		time.AfterFunc(nonDurableGrace, func() {
+			s.mu.Lock()
+			idle := len(s.consumers) == 0 && !s.closed
+			if idle {
+				s.closed = true
+			}
+			s.mu.Unlock()
+			if idle {
+				s.drop()
+			}
+		})
+	}
 	s.wake()
+}
+
+// drop removes a non-durable subscription from its topic with its cursor.
+func (s *subscription) drop() {
+	s.t.removeSubscription(s)
+	close(s.stop)
+	if s.cursor != nil {
+		ctx, cancel := s.t.b.requestContext()
+		_ = s.t.ml.DeleteCursor(ctx, s.name)
+		cancel()
+	}
 }
 
 // resetDispatchLocked drops in-memory dispatch state: with no consumer left, everything
@@ -309,7 +336,7 @@ func (s *subscription) disconnectConsumers() {
 	s.mu.Unlock()
 	for _, cs := range consumers {
 		cs.closeByBroker(true)
-		s.removeConsumer(cs)
+		s.detach(cs, true)
 	}
 }
 

@@ -38,14 +38,15 @@ type topic struct {
 	created                          time.Time
 	lastPublish                      atomic.Int64 // unix ms
 
-	mu         sync.Mutex
-	producers  map[string]*producer // by producer name
-	exclusive  *producer            // holder of exclusive access, if any
-	waiting    []*producer          // WaitForExclusive producers, in arrival order
-	epoch      uint64               // topic epoch: grows each time exclusive access changes hands
-	subs       map[string]*subscription
-	closed     bool
-	lastActive time.Time
+	mu          sync.Mutex
+	producers   map[string]*producer // by producer name
+	exclusive   *producer            // holder of exclusive access, if any
+	waiting     []*producer          // WaitForExclusive producers, in arrival order
+	epoch       uint64               // topic epoch: grows each time exclusive access changes hands
+	subs        map[string]*subscription
+	closed      bool
+	terminating bool // being terminated: no new producers
+	lastActive  time.Time
 }
 
 func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, e *resources.Effective) *topic {

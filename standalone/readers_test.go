@@ -206,3 +206,37 @@ func TestSeek(t *testing.T) {
 		t.Errorf("reader after seek read %v; want [m-4 n-0]", got)
 	}
 }
+
+// TestReaderSeekByTimeToEnd: a reader that seeks past the last message receives only
+// messages published afterwards (its non-durable subscription keeps the new position
+// while the client reconnects).
+func TestReaderSeekByTimeToEnd(t *testing.T) {
+	in := startStandalone(t, t.TempDir(), nil)
+	c := in.client()
+	topic := uniqueTopic("reader-seek-time")
+	p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic, DisableBatching: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	produce(t, p, payloads("old", 5)...)
+	r, err := c.CreateReader(pulsar.ReaderOptions{Topic: topic, StartMessageID: pulsar.EarliestMessageID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if err := r.SeekByTime(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if r.HasNext() {
+		t.Error("HasNext after seeking to now = true")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if m, err := r.Next(ctx); err == nil {
+		t.Fatalf("read %q after seeking past the end", m.Payload())
+	}
+	produce(t, p, payloads("new", 2)...)
+	if got := readN(t, r, 2); fmt.Sprint(got) != "[new-0 new-1]" {
+		t.Errorf("read %v; want [new-0 new-1]", got)
+	}
+}

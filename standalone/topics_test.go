@@ -3,6 +3,7 @@ package standalone
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -228,5 +229,48 @@ func TestBacklogQuota(t *testing.T) {
 	_, err = c.CreateProducer(pulsar.ProducerOptions{Topic: topic})
 	if err == nil || !strings.Contains(err.Error(), "ProducerBlockedQuotaExceededError") {
 		t.Errorf("new producer over the quota: err = %v; want ProducerBlockedQuotaExceededError", err)
+	}
+}
+
+// TestTerminate: terminating a topic through the admin API stops its producer with
+// ErrTopicTerminated, and the topic refuses new producers.
+func TestTerminate(t *testing.T) {
+	in := startStandalone(t, t.TempDir(), nil)
+	c := in.client()
+	topic := uniqueTopic("terminate")
+	p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic, SendTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	errs := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := p.Send(context.Background(), &pulsar.ProducerMessage{Payload: make([]byte, 100)}); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	resp, err := http.Post(in.srv.WebURL+"/admin/v2/persistent/public/default/"+topic+"/terminate", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("terminate: status %d", resp.StatusCode)
+	}
+	select {
+	case err := <-errs:
+		if !errors.Is(err, pulsar.ErrTopicTerminated) && !errors.Is(err, pulsar.ErrProducerClosed) {
+			t.Fatalf("send after terminate: %v; want ErrTopicTerminated", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("producer kept sending to a terminated topic")
+	}
+	_, err = c.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	if err == nil || !strings.Contains(err.Error(), "TopicTerminatedError") {
+		t.Fatalf("new producer on a terminated topic: err = %v", err)
 	}
 }
