@@ -30,7 +30,13 @@ type testBroker struct {
 
 func startBroker(t testing.TB, mod func(*Config)) *testBroker {
 	t.Helper()
-	stack := mltest.NewStack(t, t.TempDir(), 1)
+	return startBrokerIn(t, t.TempDir(), mod)
+}
+
+// startBrokerIn starts a broker over the storage in dir (a restart when dir was used).
+func startBrokerIn(t testing.TB, dir string, mod func(*Config)) *testBroker {
+	t.Helper()
+	stack := mltest.NewStack(t, dir, 1)
 	cfg := DefaultConfig()
 	cfg.BrokerServicePort = 0
 	cfg.BindAddress = "127.0.0.1"
@@ -56,14 +62,21 @@ func startBroker(t testing.TB, mod func(*Config)) *testBroker {
 	if err := b.Start(ctx, 8080); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if err := b.Close(ctx); err != nil {
-			t.Errorf("close broker: %v", err)
-		}
-	})
-	return &testBroker{Broker: b, stack: stack}
+	tb := &testBroker{Broker: b, stack: stack}
+	t.Cleanup(func() { tb.stop(t) })
+	return tb
+}
+
+// stop closes the broker, then its storage (as a clean shutdown does).
+func (tb *testBroker) stop(t testing.TB) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := tb.Close(ctx); err != nil {
+		t.Errorf("close broker: %v", err)
+	}
+	if err := tb.stack.Close(); err != nil {
+		t.Errorf("close storage: %v", err)
+	}
 }
 
 func (tb *testBroker) client(t testing.TB) pulsar.Client {

@@ -217,3 +217,58 @@ func TestDeduplication(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDeduplicationSurvivesRestart: after a broker restart a returning producer still
+// gets its last stored sequence id and its resent messages are still recognised.
+func TestDeduplicationSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	dedup := func(c *Config) { c.BrokerDeduplicationEnabled = true }
+	tb := startBrokerIn(t, dir, dedup)
+	opts := producerOptions("dedup-restart")
+	opts.Name = "writer"
+	c := tb.client(t)
+	if _, err := c.Subscribe(pulsar.ConsumerOptions{Topic: "dedup-restart", SubscriptionName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreateProducer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := p.Send(ctx10(t), &pulsar.ProducerMessage{Payload: []byte(fmt.Sprint(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close()
+	tb.stop(t)
+
+	tb = startBrokerIn(t, dir, dedup)
+	c = tb.client(t)
+	cons, err := c.Subscribe(pulsar.ConsumerOptions{Topic: "dedup-restart", SubscriptionName: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err = c.CreateProducer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := int64(2)
+	if _, err := p.Send(ctx10(t), &pulsar.ProducerMessage{Payload: []byte("dup"), SequenceID: &seq}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Send(ctx10(t), &pulsar.ProducerMessage{Payload: []byte("5")}); err != nil {
+		t.Fatal(err)
+	}
+	if last := p.LastSequenceID(); last != 5 {
+		t.Errorf("next sequence id after restart = %d; want 5", last)
+	}
+	for want := range 6 {
+		m, err := cons.Receive(ctx10(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(m.Payload()) != fmt.Sprint(want) {
+			t.Fatalf("message %d = %q; the duplicate must not be stored", want, m.Payload())
+		}
+	}
+}
