@@ -84,6 +84,10 @@ func Run(ctx context.Context, opts Options) error {
 		log = slog.Default()
 	}
 	cfg := broker.DefaultConfig()
+	// A cluster broker replicates as Pulsar's broker.conf does (standalone keeps one copy).
+	cfg.ManagedLedgerDefaultEnsembleSize = 2
+	cfg.ManagedLedgerDefaultWriteQuorum = 2
+	cfg.ManagedLedgerDefaultAckQuorum = 2
 	if opts.ConfigFile != "" {
 		unknown, err := broker.LoadConfigFile(&cfg, opts.ConfigFile)
 		if err != nil {
