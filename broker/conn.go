@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -99,8 +100,8 @@ func (c *conn) readFailed(err error) {
 	closed := c.closed
 	c.mu.Unlock()
 	switch {
-	case closed, errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		c.log.Debug("connection closed")
+	case closed, errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed), errors.Is(err, syscall.ECONNRESET):
+		c.log.Debug("connection closed", "err", err)
 	default:
 		// A malformed or oversized frame: this connection's stream is lost, nothing else is.
 		c.log.Warn("closing connection after a bad frame", "err", err)
