@@ -9,20 +9,25 @@ import (
 	"github.com/magnetar/magnetar/managedledger/mltest"
 )
 
-// BenchmarkAddEntry measures AddEntry throughput of 1 KiB entries on one in-process
-// bookie (journal fsync per group commit), with up to `inflight` adds outstanding as a
-// broker with many producers would have.
+// BenchmarkAddEntry measures AddEntry throughput on one in-process bookie (journal
+// fsync per group commit): 1 KiB entries with 1 or 1000 adds outstanding, as a broker
+// with one or many producers would have, and 128 KiB entries (a producer's full batch)
+// with 16 outstanding, the standalone publish path below the broker.
 func BenchmarkAddEntry(b *testing.B) {
-	for _, inflight := range []int{1, 1000} {
-		b.Run(map[int]string{1: "sync", 1000: "pipelined"}[inflight], func(b *testing.B) {
+	for _, c := range []struct {
+		name           string
+		size, inflight int
+	}{{"sync", 1 << 10, 1}, {"pipelined", 1 << 10, 1000}, {"pipelined-128KiB", 128 << 10, 16}} {
+		b.Run(c.name, func(b *testing.B) {
 			s := mltest.NewStack(b, b.TempDir(), 1)
 			m := openML(b, s, "public/default/persistent/bench", ml.Config{})
-			data := bytes.Repeat([]byte("m"), 1024)
-			sem := make(chan struct{}, inflight)
+			data := bytes.Repeat([]byte("m"), c.size)
+			sem := make(chan struct{}, c.inflight)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var firstErr error
 			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
 				sem <- struct{}{}
