@@ -1,12 +1,14 @@
 package journal
 
 import (
-	"os"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/magnetar/magnetar/bookie/appendfile"
 )
 
 // BenchmarkJournal measures, in one run and on one disk, (a) the raw rate of
@@ -20,7 +22,7 @@ func BenchmarkJournal(b *testing.B) {
 	const adders = 256
 	dir := b.TempDir()
 
-	rawRate := rawFsyncRate(b, filepath.Join(dir, "raw"), entrySize, time.Second)
+	rawRate := rawSyncRate(b, filepath.Join(dir, "raw"), entrySize, time.Second)
 
 	j, err := Open(Options{Dir: filepath.Join(dir, "journal")}, Position{}, nil)
 	if err != nil {
@@ -64,24 +66,45 @@ func BenchmarkJournal(b *testing.B) {
 	b.ReportMetric(float64(st.Records)/float64(max(st.Rounds, 1)), "adds/fsync")
 }
 
-// rawFsyncRate writes size bytes at increasing offsets of a zero-filled file and
-// fdatasyncs after each write, for d; it returns syncs per second.
-func rawFsyncRate(b *testing.B, path string, size int, d time.Duration) float64 {
+// BenchmarkRawSync measures the disk under the journal's directory (TMPDIR) as the
+// journal uses it: sequential appends of one size, each followed by an fdatasync,
+// written the way the journal writes (package appendfile). Its MB/s is the fsynced
+// sequential write rate a publish benchmark is compared with.
+//
+//	TMPDIR=/data/dir go test ./bookie/journal -run XXX -bench RawSync
+func BenchmarkRawSync(b *testing.B) {
+	for _, size := range []int{64 << 10, 256 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("%dKiB", size>>10), func(b *testing.B) {
+			a, err := appendfile.Create(filepath.Join(b.TempDir(), "raw"), size)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			buf := make([]byte, size)
+			for i := range buf {
+				buf[i] = byte(i)
+			}
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			for range b.N {
+				a.Append(buf)
+				if err := a.Sync(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// rawSyncRate appends size bytes to a new file and fdatasyncs after each append, for d;
+// it returns syncs per second.
+func rawSyncRate(b *testing.B, path string, size int, d time.Duration) float64 {
 	b.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	a, err := appendfile.Create(path, size)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
-	const fileSize = 64 << 20
-	for off := int64(0); off < fileSize; off += int64(len(zeros)) {
-		if _, err := f.WriteAt(zeros, off); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := f.Sync(); err != nil {
-		b.Fatal(err)
-	}
+	defer a.Close()
 	buf := make([]byte, size)
 	for i := range buf {
 		buf[i] = byte(i)
@@ -89,11 +112,8 @@ func rawFsyncRate(b *testing.B, path string, size int, d time.Duration) float64 
 	n := 0
 	start := time.Now()
 	for time.Since(start) < d {
-		off := int64(n*size) % fileSize
-		if _, err := f.WriteAt(buf, off); err != nil {
-			b.Fatal(err)
-		}
-		if err := datasync(f); err != nil {
+		a.Append(buf)
+		if err := a.Sync(); err != nil {
 			b.Fatal(err)
 		}
 		n++

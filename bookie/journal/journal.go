@@ -4,11 +4,13 @@
 // then hands their callbacks to a second goroutine, so the next round's write overlaps
 // the callbacks of the last.
 //
-// The log is a directory of segment files (<seq>.jnl) that roll over at SegmentSize. A
-// segment is zero-filled ahead of the writer (PreallocSize at a time) so that an
-// fdatasync flushes data, not the file's growing size. A checkpoint Position, kept by
-// the bookie once the entries before it are safe in its entry logs, is where replay
-// starts and before which segments are deleted.
+// The log is a directory of segment files (<seq>.jnl) that roll over at SegmentSize,
+// written with direct I/O (see package appendfile): the records are encoded straight
+// into the writer's aligned buffer, the only copy of an entry the journal makes. A
+// segment grows as it is written (an fdatasync then also commits its new length, which
+// costs less than zero-filling it ahead, a second write of every byte). A checkpoint
+// Position, kept by the bookie once the entries before it are safe in its entry logs, is
+// where replay starts and before which segments are deleted.
 package journal
 
 import (
@@ -31,8 +33,6 @@ type Options struct {
 	Dir string
 	// SegmentSize is where a segment rolls over; default 512 MiB.
 	SegmentSize int64
-	// PreallocSize is how far ahead of the writer a segment is zero-filled; default 16 MiB.
-	PreallocSize int64
 	// MaxPayload bounds one record's payload; default 16 MiB. Replay treats a longer
 	// length field as corruption.
 	MaxPayload int
@@ -43,12 +43,6 @@ type Options struct {
 func (o *Options) ensureDefaults() {
 	if o.SegmentSize <= 0 {
 		o.SegmentSize = 512 << 20
-	}
-	if o.PreallocSize <= 0 {
-		o.PreallocSize = 16 << 20
-	}
-	if o.PreallocSize > o.SegmentSize {
-		o.PreallocSize = o.SegmentSize
 	}
 	if o.MaxPayload <= 0 {
 		o.MaxPayload = 16 << 20

@@ -77,7 +77,7 @@ func checkRecords(t *testing.T, got map[key]Record, ledgerID, first, n int64, si
 
 func TestConcurrentAddsReplayInOrder(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Dir: dir, SegmentSize: 256 << 10, PreallocSize: 64 << 10}
+	opts := Options{Dir: dir, SegmentSize: 256 << 10}
 	j, err := Open(opts, Position{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestTornTail(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			opts := Options{Dir: dir, PreallocSize: 64 << 10}
+			opts := Options{Dir: dir}
 			j, err := Open(opts, Position{}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -203,7 +203,7 @@ func TestTornTail(t *testing.T) {
 
 func TestCorruptionBeforeTailFailsOpen(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Dir: dir, PreallocSize: 4 << 10}
+	opts := Options{Dir: dir}
 	j, err := Open(opts, Position{}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestCorruptionBeforeTailFailsOpen(t *testing.T) {
 
 func TestReplayFromCheckpointAndDelete(t *testing.T) {
 	dir := t.TempDir()
-	opts := Options{Dir: dir, SegmentSize: 8 << 10, PreallocSize: 4 << 10}
+	opts := Options{Dir: dir, SegmentSize: 8 << 10}
 	j, err := Open(opts, Position{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -37,20 +37,16 @@ type Record struct {
 	Pos, End Position
 }
 
-// appendRecord encodes one record onto buf.
-func appendRecord(buf []byte, ledgerID, entryID, lac int64, data []byte) []byte {
-	start := len(buf)
-	n := bodyHeader + len(data)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(n))
-	buf = binary.BigEndian.AppendUint32(buf, 0) // crc, filled below
-	buf = binary.BigEndian.AppendUint64(buf, uint64(ledgerID))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(entryID))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(lac))
-	buf = append(buf, data...)
-	crc := crc32.Update(0, castagnoli, buf[start:start+4])
-	crc = crc32.Update(crc, castagnoli, buf[start+frameHeader:])
-	binary.BigEndian.PutUint32(buf[start+4:], crc)
-	return buf
+// putRecord encodes one record into b, which is exactly RecordOverhead+len(data) long.
+func putRecord(b []byte, ledgerID, entryID, lac int64, data []byte) {
+	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(data)))
+	binary.BigEndian.PutUint64(b[frameHeader:], uint64(ledgerID))
+	binary.BigEndian.PutUint64(b[frameHeader+8:], uint64(entryID))
+	binary.BigEndian.PutUint64(b[frameHeader+16:], uint64(lac))
+	copy(b[RecordOverhead:], data)
+	crc := crc32.Update(0, castagnoli, b[:4])
+	crc = crc32.Update(crc, castagnoli, b[frameHeader:])
+	binary.BigEndian.PutUint32(b[4:], crc)
 }
 
 // decodeRecord decodes the record at the start of b. It returns the record's size,

@@ -52,7 +52,7 @@ func replay(opts *Options, from Position, fn func(Record) error) (last uint64, e
 }
 
 // truncateTail cuts the last segment after its last whole record: a torn record and the
-// preallocated zeros go, so that nothing after `end` can ever be read as data.
+// zeros padding the last block go, so that nothing after `end` can ever be read as data.
 func truncateTail(path string, end int64, torn bool) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
@@ -80,7 +80,7 @@ func truncateTail(path string, end int64, torn bool) error {
 
 // scanSegment reads one segment from start. It returns the offset after the last whole
 // record and whether the data ended in a torn or corrupt record rather than cleanly (at
-// the end of the file or at the zeros of its preallocated tail).
+// the end of the file or at the zeros padding its last block).
 func scanSegment(path string, seq uint64, start int64, maxPayload int, fn func(Record) error) (end int64, torn bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
