@@ -137,7 +137,7 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("standalone: %w", err)
 	}
 
-	mux := b.WebHandler()
+	mux := b.WebHandler(st.bk.Collector())
 	if opts.HTTP != nil {
 		opts.HTTP(mux, srv)
 	}
