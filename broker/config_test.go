@@ -146,3 +146,23 @@ func TestLoadConfigFile(t *testing.T) {
 		t.Error("missing file: no error")
 	}
 }
+
+// TestResourceDefaults: keys the policy defaults know (but Config does not) are accepted
+// and reach resources.Defaults, as do shared keys.
+func TestResourceDefaults(t *testing.T) {
+	c := DefaultConfig()
+	unknown, err := ParseConfig(&c, strings.NewReader("clusterName=east\nmaxNumPartitionsPerPartitionedTopic=10\nbrokerDeduplicationEnabled=true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unknown) != 0 {
+		t.Errorf("unknown = %v; want none", unknown)
+	}
+	d := c.ResourceDefaults()
+	if d.ClusterName != "east" || d.MaxNumPartitionsPerPartitionedTopic != 10 || !d.BrokerDeduplicationEnabled {
+		t.Errorf("defaults = cluster %q, max partitions %d, dedup %v", d.ClusterName, d.MaxNumPartitionsPerPartitionedTopic, d.BrokerDeduplicationEnabled)
+	}
+	if d.ManagedLedgerDefaultEnsembleSize != 1 {
+		t.Errorf("ensemble size %d; want the broker's 1", d.ManagedLedgerDefaultEnsembleSize)
+	}
+}
