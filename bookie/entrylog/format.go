@@ -41,16 +41,13 @@ type Location struct {
 	Size   uint32 // whole record, header included
 }
 
-// appendRecord encodes a record onto buf.
-func appendRecord(buf []byte, ledgerID, entryID int64, data []byte) []byte {
-	start := len(buf)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(idsSize+len(data)))
-	buf = binary.BigEndian.AppendUint32(buf, 0)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(ledgerID))
-	buf = binary.BigEndian.AppendUint64(buf, uint64(entryID))
-	buf = append(buf, data...)
-	binary.BigEndian.PutUint32(buf[start+4:], recordCRC(buf[start:]))
-	return buf
+// putRecord encodes a record into rec, which is exactly RecordOverhead+len(data) long.
+func putRecord(rec []byte, ledgerID, entryID int64, data []byte) {
+	binary.BigEndian.PutUint32(rec, uint32(idsSize+len(data)))
+	binary.BigEndian.PutUint64(rec[frameHeader:], uint64(ledgerID))
+	binary.BigEndian.PutUint64(rec[frameHeader+8:], uint64(entryID))
+	copy(rec[RecordOverhead:], data)
+	binary.BigEndian.PutUint32(rec[4:], recordCRC(rec))
 }
 
 func recordCRC(rec []byte) uint32 {

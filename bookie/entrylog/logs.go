@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/magnetar/magnetar/bookie/appendfile"
 	"github.com/magnetar/magnetar/bookie/disk"
 )
 
@@ -106,24 +107,21 @@ func (l *Logs) Create() (*Writer, error) {
 	path := filepath.Join(dir, fmt.Sprintf("%016x%s", id, logSuffix))
 	l.mu.Unlock()
 
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	a, err := appendfile.Create(path, writeBufferSize)
 	if err != nil {
 		return nil, fmt.Errorf("entrylog: create log: %w", err)
 	}
 	var hdr [headerSize]byte
 	copy(hdr[:], magic[:])
-	if _, err := f.Write(hdr[:]); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("entrylog: write header of %s: %w", path, err)
-	}
+	a.Append(hdr[:])
 	if err := syncDir(dir); err != nil {
-		f.Close()
+		a.Close()
 		return nil, err
 	}
 	l.mu.Lock()
 	l.files[id] = &logFile{path: path}
 	l.mu.Unlock()
-	return &Writer{id: id, path: path, f: f, bw: bufio.NewWriterSize(f, 1<<20), size: headerSize}, nil
+	return &Writer{id: id, path: path, a: a}, nil
 }
 
 func (l *Logs) emptiestDir() string {

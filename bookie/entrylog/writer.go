@@ -1,48 +1,47 @@
 package entrylog
 
 import (
-	"bufio"
 	"fmt"
-	"os"
+
+	"github.com/magnetar/magnetar/bookie/appendfile"
 )
 
-// Writer appends to one new log. It is used by one goroutine at a time; what it wrote
-// may be indexed only after Sync returns.
+// writeBufferSize is how much a Writer buffers before writing: large writes, few
+// system calls.
+const writeBufferSize = 4 << 20
+
+// Writer appends to one new log, with direct I/O where the file system allows it (see
+// package appendfile): a flush writes the entries once, not into the page cache first.
+// It is used by one goroutine at a time; what it wrote may be indexed only after Sync
+// returns.
 type Writer struct {
 	id   uint64
 	path string
-	f    *os.File
-	bw   *bufio.Writer
-	size int64
-	rec  []byte // encoding buffer, reused
+	a    *appendfile.File
 }
 
 // ID is the log's id.
 func (w *Writer) ID() uint64 { return w.id }
 
 // Size is the log's length including buffered records.
-func (w *Writer) Size() int64 { return w.size }
+func (w *Writer) Size() int64 { return w.a.Offset() }
 
 // Append buffers a record and returns where it will be.
 func (w *Writer) Append(ledgerID, entryID int64, data []byte) (Location, error) {
-	w.rec = appendRecord(w.rec[:0], ledgerID, entryID, data)
-	loc := Location{LogID: w.id, Offset: w.size, Size: uint32(len(w.rec))}
-	if _, err := w.bw.Write(w.rec); err != nil {
-		return Location{}, fmt.Errorf("entrylog: append to log %d: %w", w.id, err)
-	}
-	w.size += int64(len(w.rec))
-	if cap(w.rec) > 1<<20 {
-		w.rec = nil // do not pin one huge entry's buffer
+	size := RecordOverhead + len(data)
+	loc := Location{LogID: w.id, Offset: w.a.Offset(), Size: uint32(size)}
+	putRecord(w.a.Next(size), ledgerID, entryID, data)
+	if w.a.Buffered() >= writeBufferSize {
+		if err := w.a.Flush(); err != nil {
+			return Location{}, fmt.Errorf("entrylog: append to log %d: %w", w.id, err)
+		}
 	}
 	return loc, nil
 }
 
-// Sync writes the buffered records and fsyncs the file.
+// Sync writes the buffered records and makes them durable.
 func (w *Writer) Sync() error {
-	if err := w.bw.Flush(); err != nil {
-		return fmt.Errorf("entrylog: write log %d: %w", w.id, err)
-	}
-	if err := w.f.Sync(); err != nil {
+	if err := w.a.Sync(); err != nil {
 		return fmt.Errorf("entrylog: sync log %d: %w", w.id, err)
 	}
 	return nil
@@ -50,9 +49,8 @@ func (w *Writer) Sync() error {
 
 // Close syncs and closes the log; it stays readable through Logs.
 func (w *Writer) Close() error {
-	err := w.Sync()
-	if cerr := w.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("entrylog: close log %d: %w", w.id, cerr)
+	if err := w.a.Close(); err != nil {
+		return fmt.Errorf("entrylog: close log %d: %w", w.id, err)
 	}
-	return err
+	return nil
 }
