@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# bench-publish.sh measures Magnetar's durable publish path against the disk under it
+# (issue 3, "Tests and figures"): 1 KiB messages, one producer with batching, acks after
+# the journal's fdatasync.
+#
+#   1. builds magnetar;
+#   2. measures the raw disk: fsynced sequential appends (write + fdatasync, written as
+#      the journal writes them) at the journal's write sizes, in the data directory's file
+#      system (BenchmarkRawSync of bookie/journal), and dd with oflag=dsync for reference;
+#   3. starts `magnetar standalone` on free ports with a fresh data directory;
+#   4. runs `magnetar perf produce` at full speed, then at half the rate it reached;
+#   5. prints both results, their ratio to the raw disk rate and the load average.
+#
+# Usage: scripts/bench-publish.sh            (from the repository, needs Go and bash)
+# Environment: BENCH_DIR  where the data directory goes (default: a new dir in $TMPDIR)
+#              DURATION   seconds per perf run (default 20)
+#              RATE       msg/s of the second run (default: half the first run's rate)
+#              PERF_ARGS  extra perf produce flags for both runs (e.g. --max-outstanding 2000)
+#              HALF_PRODUCERS  producers sharing the half-rate run (default 1): perf's --rate
+#                         sends one message per tick of a time.Ticker, which tops out near
+#                         10-20k msg/s per producer, far below half of a full-speed run
+#              KEEP=1     keep the data directory and logs
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-20}
+WORK=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/magnetar-bench.XXXXXX")}
+mkdir -p "$WORK"
+BIN=$WORK/magnetar
+DATA=$WORK/data
+LOG=$WORK/standalone.log
+SERVER=
+HZ=$(getconf CLK_TCK)
+
+cleanup() {
+	if [[ -n $SERVER ]] && kill -0 "$SERVER" 2>/dev/null; then
+		kill -TERM "$SERVER" 2>/dev/null || true
+		wait "$SERVER" 2>/dev/null || true
+	fi
+	if [[ ${KEEP:-0} != 1 ]]; then
+		rm -rf "$WORK"
+	else
+		echo "kept $WORK"
+	fi
+}
+trap cleanup EXIT
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; } # bytes sent to storage
+
+echo "== build"
+go build -o "$BIN" ./cmd/magnetar
+echo "$BIN ($(go version | cut -d' ' -f3)), $(nproc) CPUs"
+
+echo "== raw disk: fsynced sequential appends in $WORK (load $(load))"
+raw_out=$(TMPDIR=$WORK go test ./bookie/journal -run '^$' -bench '^BenchmarkRawSync$' -benchtime 2s -count 1)
+echo "$raw_out" | grep '^BenchmarkRawSync' | awk '{printf "  %-32s %8s MB/s\n", $1, $5}'
+RAW=$(echo "$raw_out" | awk '/^BenchmarkRawSync/ {if ($5 > m) m = $5} END {printf "%.0f", m}')
+dd_out=$(dd if=/dev/zero of="$WORK/dd.test" bs=1M count=1024 oflag=dsync 2>&1 | tail -1)
+rm -f "$WORK/dd.test"
+echo "  dd bs=1M count=1024 oflag=dsync: ${dd_out##*, }"
+echo "raw disk: $RAW MB/s (best of the journal write sizes)"
+
+echo "== standalone"
+"$BIN" standalone --data-dir "$DATA" --broker-port -1 --web-port -1 >"$LOG" 2>&1 &
+SERVER=$!
+URL=
+for _ in $(seq 100); do
+	URL=$(grep -o 'ready: pulsar://[^ ]*' "$LOG" | head -1 | sed 's/ready: //') || true
+	[[ -n $URL ]] && break
+	kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
+	sleep 0.1
+done
+[[ -n $URL ]] || { echo "standalone did not get ready:"; cat "$LOG"; exit 1; }
+PORT=${URL##*:}
+URL=pulsar://127.0.0.1:$PORT
+echo "standalone pid $SERVER at $URL, data in $DATA"
+
+# produce NAME TOPIC [perf flags]: one perf run; sets RESULT, CPU_SERVER, CPU_CLIENT, WRITTEN.
+produce() {
+	local name=$1 topic=$2
+	shift 2
+	local t0 w0 out
+	echo "-- $name: perf produce $topic -s 1024 -d $DURATION ${PERF_ARGS:-} $* (load before $(load))"
+	t0=$(cpu_ticks "$SERVER")
+	w0=$(written "$SERVER")
+	TIMEFORMAT='%U %S'
+	{ time "$BIN" perf produce "$topic" -u "$URL" -s 1024 -d "$DURATION" ${PERF_ARGS:-} "$@" >"$WORK/perf.out" 2>&1; } 2>"$WORK/perf.time"
+	cat "$WORK/perf.out"
+	RESULT=$(grep '^produce:' "$WORK/perf.out") || { echo "perf produce failed"; exit 1; }
+	CPU_SERVER=$(awk -v a="$t0" -v b="$(cpu_ticks "$SERVER")" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
+	CPU_CLIENT=$(awk '{printf "%.1f", $1 + $2}' "$WORK/perf.time")
+	WRITTEN=$(($(written "$SERVER") - w0))
+	echo "   load after $(load); CPU seconds: standalone $CPU_SERVER, perf client $CPU_CLIENT"
+}
+
+# field NAME: a number from RESULT ("... 123 msg/s, 125.9 MB/s ... p50 1.234 ...").
+field() {
+	case $1 in
+	msgps) sed -E 's/.* ([0-9.]+) msg\/s.*/\1/' <<<"$RESULT" ;;
+	mbps) sed -E 's/.* ([0-9.]+) MB\/s.*/\1/' <<<"$RESULT" ;;
+	msgs) sed -E 's/^produce: ([0-9]+) msgs.*/\1/' <<<"$RESULT" ;;
+	*) sed -E "s/.* $1 ([0-9.]+).*/\1/" <<<"$RESULT" ;;
+	esac
+}
+
+echo "== publish at full speed"
+produce "full speed" "persistent://public/default/bench-full"
+FULL=$RESULT
+FULL_MSGPS=$(field msgps)
+FULL_MBPS=$(field mbps)
+FULL_LOAD=$(load)
+AMP=$(awk -v w="$WRITTEN" -v n="$(field msgs)" 'BEGIN {if (n > 0) printf "%.2f", w / (n * 1024); else print "?"}')
+FULL_CPU="standalone $CPU_SERVER s, client $CPU_CLIENT s"
+
+RATE=${RATE:-$(awk -v r="$FULL_MSGPS" 'BEGIN {printf "%d", r / 2}')}
+echo "== publish at half that rate: $RATE msg/s"
+produce "half rate" "persistent://public/default/bench-half" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
+HALF=$RESULT
+HALF_LOAD=$(load)
+if awk -v got="$(field msgps)" -v want="$RATE" 'BEGIN {exit !(got < 0.9 * want)}'; then
+	echo "WARNING: the half-rate run reached $(field msgps) of $RATE msg/s: perf's --rate limiter"
+	echo "         (one message per ticker tick) cannot go faster; try HALF_PRODUCERS=16"
+fi
+
+echo
+echo "== summary ($(nproc) CPUs; load average = 1, 5, 15 min, after each run)"
+echo "raw disk, fsynced sequential appends:  $RAW MB/s"
+echo "full speed:  $FULL_MBPS MB/s, $FULL_MSGPS msg/s = $(awk -v p="$FULL_MBPS" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $FULL_LOAD; CPU $FULL_CPU"
+echo "             disk writes per published byte: $AMP (journal + entry logs + index)"
+echo "             $FULL"
+echo "half rate:   $RATE msg/s asked (${HALF_PRODUCERS:-1} producers): $(field mbps) MB/s, p50 $(field p50) ms, p99 $(field p99) ms = $(awk -v p="$(field mbps)" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $HALF_LOAD"
+echo "             $HALF"
