@@ -431,7 +431,7 @@ func (a adminBroker) ResetCursorToTime(ctx context.Context, n topicname.Name, na
 	if err != nil {
 		return err
 	}
-	pos, err := s.t.findPublishTime(ctx, ts)
+	pos, err := s.t.findPublishTime(ctx, ts+1) // the first entry published after ts, as Pulsar
 	if err != nil {
 		return err
 	}

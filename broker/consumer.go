@@ -524,8 +524,8 @@ func (c *conn) handleSeek(sk *pb.CommandSeek) {
 	}()
 }
 
-// seek resets the subscription to a message id or to the first entry published at or
-// after a time.
+// seek resets the subscription to a message id or to the first entry published after
+// a time.
 func (s *subscription) seek(ctx context.Context, sk *pb.CommandSeek) error {
 	if s.cursor == nil {
 		return errorf(pb.ServerError_NotAllowedError, "seek is not supported on non-persistent topics")
@@ -533,13 +533,11 @@ func (s *subscription) seek(ctx context.Context, sk *pb.CommandSeek) error {
 	var pos managedledger.Position
 	switch {
 	case sk.MessagePublishTime != nil:
-		ts := sk.GetMessagePublishTime()
-		p, err := s.t.ml.FindFirst(ctx, func(e managedledger.Entry) bool {
-			m, err := wire.ScanMetadata(e.Data)
-			return err != nil || m.PublishTime >= ts
-		})
+		// As Pulsar's reset by time: the first entry published after ts (one published
+		// at ts itself counts as already seen).
+		p, err := s.t.findPublishTime(ctx, int64(sk.GetMessagePublishTime())+1)
 		if err != nil {
-			return errorf(pb.ServerError_PersistenceError, "find publish time %d: %v", ts, err)
+			return errorf(pb.ServerError_PersistenceError, "find publish time %d: %v", sk.GetMessagePublishTime(), err)
 		}
 		pos = p
 	case sk.GetMessageId() != nil:
