@@ -21,15 +21,15 @@ func (b *Bookie) AddEntry(req *AddRequest, cb func(err error)) {
 		cb(err)
 		return
 	}
-	b.stats.writeBytes.Add(int64(len(req.Data)))
-	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Data, cb)
+	b.stats.writeBytes.Add(int64(len(req.Header) + len(req.Data)))
+	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Header, req.Data, cb)
 }
 
 // checkAdd admits an add (size, ids, read-only, master key, fence) and puts it in the
 // write cache; the caller then queues it to the journal.
 func (b *Bookie) checkAdd(req *AddRequest) error {
-	if len(req.Data) > b.cfg.MaxEntrySize {
-		return fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, len(req.Data), b.cfg.MaxEntrySize, ErrTooLarge)
+	if n := len(req.Header) + len(req.Data); n > b.cfg.MaxEntrySize {
+		return fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, n, b.cfg.MaxEntrySize, ErrTooLarge)
 	}
 	if req.LedgerID < 0 || req.EntryID < 0 {
 		return fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry)
@@ -46,7 +46,7 @@ func (b *Bookie) checkAdd(req *AddRequest) error {
 		return fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced)
 	}
 	ls.raiseLAC(req.LastAddConfirmed)
-	if !b.wcache.put(req.LedgerID, req.EntryID, req.Data, b.closed.Load) {
+	if !b.wcache.put(req.LedgerID, req.EntryID, entryParts{req.Header, req.Data}, b.closed.Load) {
 		return ErrClosed
 	}
 	return nil

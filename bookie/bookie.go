@@ -162,7 +162,7 @@ func (b *Bookie) replayRecord(r journal.Record) error {
 		return err
 	}
 	ls.raiseLAC(r.LastAddConfirmed)
-	if b.wcache.putNoWait(r.LedgerID, r.EntryID, append([]byte(nil), r.Data...)) {
+	if b.wcache.putNoWait(r.LedgerID, r.EntryID, entryParts{data: append([]byte(nil), r.Data...)}) {
 		var cp journal.Position
 		set := b.wcache.swap(&b.swapGen, func() { cp = r.End })
 		if err := b.flushSet(set, cp); err != nil {

@@ -51,7 +51,7 @@ func TestCrashReplaysJournal(t *testing.T) {
 	}
 	for _, l := range []int64{1, 2} { // 50..99 only in the journal
 		for e := int64(50); e < 100; e++ {
-			if err := add(c, AddRequest{LedgerID: l, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: data(l, e)}); err != nil {
+			if err := add(c, entryReq(l, e)); err != nil {
 				t.Fatal(err)
 			}
 		}

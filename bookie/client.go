@@ -37,6 +37,11 @@ type AddRequest struct {
 	// checksum. The bookie must not retain Data after the callback if the caller reuses it:
 	// callers do not reuse it, so a bookie may keep a reference (e.g. in its write cache).
 	Data []byte
+	// Header, if set, comes before Data: the entry is Header followed by Data, stored and
+	// read back as one. The ledger client passes its frame header here, so that the
+	// producer's bytes reach the journal without first being copied into one buffer. It
+	// is kept by reference like Data.
+	Header []byte
 }
 
 // ReadFlags modify a read.

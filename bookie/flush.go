@@ -98,7 +98,8 @@ func (b *Bookie) flushSetLocked(set *cacheSet, cp journal.Position) (err error) 
 				}
 				b.writerUsage = map[int64]int64{}
 			}
-			loc, err := b.writer.Append(lid, eid, l.entries[eid])
+			e := l.entries[eid]
+			loc, err := b.writer.Append(lid, eid, e.hdr, e.data)
 			if err != nil {
 				return fmt.Errorf("bookie: flush: %w", err)
 			}

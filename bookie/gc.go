@@ -199,7 +199,7 @@ func (b *Bookie) compact(ctx context.Context, id uint64, live map[int64]bool) (i
 		if err != nil || !ok || cur != loc {
 			return err // superseded by a later copy, or deleted
 		}
-		to, err := w.Append(lid, eid, data)
+		to, err := w.Append(lid, eid, nil, data)
 		if err != nil {
 			return err
 		}

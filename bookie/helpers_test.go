@@ -61,6 +61,17 @@ func data(l, e int64) []byte {
 	return []byte(fmt.Sprintf("ledger %d entry %d %s", l, e, bytes.Repeat([]byte{byte(l + e)}, int(e%7)*100)))
 }
 
+// entryReq is the add of entry e of ledger l with the LAC trailing by one. Odd entries
+// come as the ledger client sends them, a header and the data, which the bookie must
+// store and return as one entry.
+func entryReq(l, e int64) AddRequest {
+	r := AddRequest{LedgerID: l, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: data(l, e)}
+	if e%2 == 1 {
+		r.Header, r.Data = r.Data[:7], r.Data[7:]
+	}
+	return r
+}
+
 // add adds one entry and waits for its ack.
 func add(c Client, req AddRequest) error {
 	done := make(chan error, 1)
@@ -79,7 +90,7 @@ func addMany(t *testing.T, c Client, ledgers []int64, n int64) {
 		go func() {
 			defer wg.Done()
 			for e := int64(0); e < n; e++ {
-				if err := add(c, AddRequest{LedgerID: l, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: data(l, e)}); err != nil {
+				if err := add(c, entryReq(l, e)); err != nil {
 					errs <- fmt.Errorf("add %d/%d: %w", l, e, err)
 					return
 				}

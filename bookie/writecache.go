@@ -28,8 +28,26 @@ type cacheSet struct {
 }
 
 type cachedLedger struct {
-	entries map[int64][]byte
+	entries map[int64]entryParts
 }
+
+// entryParts is an entry as an add brought it: an optional header (the ledger client's
+// frame header), then the data, both kept by reference.
+type entryParts struct{ hdr, data []byte }
+
+func (e entryParts) len() int { return len(e.hdr) + len(e.data) }
+
+// bytes returns the entry in one slice, copying only if it has a header.
+func (e entryParts) bytes() []byte {
+	if len(e.hdr) == 0 {
+		return e.data
+	}
+	b := make([]byte, 0, e.len())
+	return append(append(b, e.hdr...), e.data...)
+}
+
+// cost is what an entry counts against the cache's limit.
+func (e entryParts) cost() int64 { return int64(e.len()) + 64 }
 
 func newCacheSet() *cacheSet { return &cacheSet{ledgers: map[int64]*cachedLedger{}} }
 
@@ -41,8 +59,8 @@ func newWriteCache(limit int64) *writeCache {
 
 // put adds an entry, waiting while the cache is full. ok is false if closed was set
 // while waiting.
-func (c *writeCache) put(ledgerID, entryID int64, data []byte, closed func() bool) bool {
-	n := int64(len(data)) + 64
+func (c *writeCache) put(ledgerID, entryID int64, e entryParts, closed func() bool) bool {
+	n := e.cost()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for c.active.bytes > 0 && c.active.bytes+n > c.limit {
@@ -52,33 +70,32 @@ func (c *writeCache) put(ledgerID, entryID int64, data []byte, closed func() boo
 		c.requestFlush()
 		c.space.Wait()
 	}
-	c.active.put(ledgerID, entryID, data, n)
+	c.active.put(ledgerID, entryID, e, n)
 	if c.active.bytes >= c.limit/2 {
 		c.requestFlush()
 	}
 	return true
 }
 
-func (s *cacheSet) put(ledgerID, entryID int64, data []byte, n int64) {
+func (s *cacheSet) put(ledgerID, entryID int64, e entryParts, n int64) {
 	l := s.ledgers[ledgerID]
 	if l == nil {
-		l = &cachedLedger{entries: map[int64][]byte{}}
+		l = &cachedLedger{entries: map[int64]entryParts{}}
 		s.ledgers[ledgerID] = l
 	}
 	if old, ok := l.entries[entryID]; ok {
-		s.bytes -= int64(len(old)) + 64
+		s.bytes -= old.cost()
 	}
-	l.entries[entryID] = data
+	l.entries[entryID] = e
 	s.bytes += n
 }
 
 // putNoWait adds an entry without waiting for space (replay, which flushes itself) and
 // reports whether the active set is now full.
-func (c *writeCache) putNoWait(ledgerID, entryID int64, data []byte) (full bool) {
-	n := int64(len(data)) + 64
+func (c *writeCache) putNoWait(ledgerID, entryID int64, e entryParts) (full bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.active.put(ledgerID, entryID, data, n)
+	c.active.put(ledgerID, entryID, e, e.cost())
 	return c.active.bytes >= c.limit/2
 }
 
@@ -90,21 +107,29 @@ func (c *writeCache) requestFlush() {
 	}
 }
 
-// get returns a cached entry.
+// get returns a cached entry (joined into one slice outside the lock if it has a header).
 func (c *writeCache) get(ledgerID, entryID int64) ([]byte, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	e, ok := c.lookupLocked(ledgerID, entryID)
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return e.bytes(), true
+}
+
+func (c *writeCache) lookupLocked(ledgerID, entryID int64) (entryParts, bool) {
 	for _, s := range [2]*cacheSet{c.active, c.flushing} {
 		if s == nil {
 			continue
 		}
 		if l := s.ledgers[ledgerID]; l != nil {
-			if d, ok := l.entries[entryID]; ok {
-				return d, true
+			if e, ok := l.entries[entryID]; ok {
+				return e, true
 			}
 		}
 	}
-	return nil, false
+	return entryParts{}, false
 }
 
 // swap hands the active set to a flush and starts a new one; it returns nil if the
@@ -139,8 +164,8 @@ func (c *writeCache) dropLedger(ledgerID int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if l := c.active.ledgers[ledgerID]; l != nil {
-		for _, d := range l.entries {
-			c.active.bytes -= int64(len(d)) + 64
+		for _, e := range l.entries {
+			c.active.bytes -= e.cost()
 		}
 		delete(c.active.ledgers, ledgerID)
 	}
@@ -179,13 +204,13 @@ func (c *writeCache) restore(s *cacheSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for lid, l := range s.ledgers {
-		for eid, d := range l.entries {
+		for eid, e := range l.entries {
 			if a := c.active.ledgers[lid]; a != nil {
 				if _, ok := a.entries[eid]; ok {
 					continue
 				}
 			}
-			c.active.put(lid, eid, d, int64(len(d))+64)
+			c.active.put(lid, eid, e, e.cost())
 		}
 	}
 	c.flushing = nil

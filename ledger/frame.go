@@ -25,15 +25,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 var errCorrupt = errors.New("ledger: corrupt entry")
 
-// newFrame copies data into a new frame buffer and returns it with the data's CRC; the
-// header is filled in by sealFrame.
-func newFrame(data []byte) ([]byte, uint32) {
-	buf := make([]byte, frameHeaderSize+len(data))
-	copy(buf[frameHeaderSize:], data)
-	return buf, crc32.Update(0, castagnoli, data)
-}
-
-// sealFrame writes the header and the checksum.
+// sealFrame writes the header, with the checksum of dataCRC (the data's CRC) and the
+// header fields, into buf[:frameHeaderSize].
 func sealFrame(buf []byte, dataCRC uint32, ledgerID, entryID, lac, length int64) {
 	binary.BigEndian.PutUint64(buf[0:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(buf[8:], uint64(entryID))
@@ -44,8 +37,9 @@ func sealFrame(buf []byte, dataCRC uint32, ledgerID, entryID, lac, length int64)
 
 // frameEntry returns a new buffer holding the framed entry.
 func frameEntry(ledgerID, entryID, lac, length int64, data []byte) []byte {
-	buf, crc := newFrame(data)
-	sealFrame(buf, crc, ledgerID, entryID, lac, length)
+	buf := make([]byte, frameHeaderSize+len(data))
+	copy(buf[frameHeaderSize:], data)
+	sealFrame(buf, crc32.Update(0, castagnoli, data), ledgerID, entryID, lac, length)
 	return buf
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/bits"
 	"sync"
 
@@ -41,7 +42,7 @@ type send struct {
 type pendingAdd struct {
 	w           *writer
 	entryID     int64
-	frame       []byte
+	hdr, data   []byte // the frame: its header, then the caller's data (not copied)
 	size        int
 	cb          func(int64, error)
 	wset        uint64 // ensemble positions of the write set
@@ -120,7 +121,10 @@ func (w *writer) length() int64 {
 }
 
 func (w *writer) append(data []byte, cb func(int64, error)) {
-	buf, dataCRC := newFrame(data) // copy and checksum outside the lock
+	// Checksum outside the lock. The frame is the header and the caller's data, sent to
+	// bookies as two parts, so the data is never copied here.
+	dataCRC := crc32.Update(0, castagnoli, data)
+	hdr := make([]byte, frameHeaderSize)
 	w.mu.Lock()
 	if w.err != nil || w.closing {
 		err := w.err
@@ -136,8 +140,8 @@ func (w *writer) append(data []byte, cb func(int64, error)) {
 	w.nextEntry++
 	w.appended += int64(len(data))
 	pa.cb, pa.size = cb, len(data)
-	sealFrame(buf, dataCRC, w.lid, pa.entryID, w.lacV, w.appended)
-	pa.frame = buf
+	sealFrame(hdr, dataCRC, w.lid, pa.entryID, w.lacV, w.appended)
+	pa.hdr, pa.data = hdr, data
 	pa.wset = writeSetMask(pa.entryID, w.ensSize, w.wq)
 	w.pending.push(pa)
 	if w.changing {
@@ -169,10 +173,10 @@ func (w *writer) newPending() *pendingAdd {
 
 // recycle returns a finished pendingAdd to the free list.
 func (w *writer) recycle(pa *pendingAdd) {
-	pa.frame, pa.cb = nil, nil
+	pa.hdr, pa.data, pa.cb = nil, nil, nil
 	pa.acked, pa.sent, pa.done = 0, false, false
 	for i := range pa.sends {
-		pa.sends[i].bk, pa.sends[i].req.Data = nil, nil
+		pa.sends[i].bk, pa.sends[i].req.Header, pa.sends[i].req.Data = nil, nil, nil
 	}
 	w.free = append(w.free, pa)
 }
@@ -186,7 +190,7 @@ func (w *writer) prepareSends(pa *pendingAdd) {
 		s := &pa.sends[i]
 		s.idx = int((pa.entryID + int64(i)) % int64(w.ensSize))
 		s.bk = w.ens[s.idx]
-		s.req = bookie.AddRequest{LedgerID: w.lid, EntryID: pa.entryID, LastAddConfirmed: w.lacV, MasterKey: w.key, Data: pa.frame}
+		s.req = bookie.AddRequest{LedgerID: w.lid, EntryID: pa.entryID, LastAddConfirmed: w.lacV, MasterKey: w.key, Header: pa.hdr, Data: pa.data}
 	}
 }
 

@@ -123,7 +123,7 @@ func (c *Client) start(req *Request, cl *call) error {
 
 // AddEntry implements bookie.Client.
 func (c *Client) AddEntry(req *bookie.AddRequest, cb func(error)) {
-	r := Request{Type: TypeAdd, LedgerID: req.LedgerID, EntryID: req.EntryID, LAC: req.LastAddConfirmed, MasterKey: req.MasterKey, Data: req.Data}
+	r := Request{Type: TypeAdd, LedgerID: req.LedgerID, EntryID: req.EntryID, LAC: req.LastAddConfirmed, MasterKey: req.MasterKey, Header: req.Header, Data: req.Data}
 	if req.Recovery {
 		r.Flags |= FlagRecovery
 	}

@@ -52,6 +52,9 @@ type Request struct {
 	LAC               int64 // ADD: piggybacked LAC; WRITE_LAC: the LAC
 	MasterKey         []byte
 	Data              []byte
+	// Header is encoded (ADD only) before Data, as the entry's first bytes; decoding
+	// returns the whole entry in Data.
+	Header []byte
 }
 
 // Response is a decoded response; Data aliases the frame.
@@ -190,6 +193,7 @@ func AppendRequest(buf []byte, r *Request) []byte {
 		buf = binary.BigEndian.AppendUint64(buf, uint64(r.EntryID))
 		buf = binary.BigEndian.AppendUint64(buf, uint64(r.LAC))
 		buf = appendBytes16(buf, r.MasterKey)
+		buf = append(buf, r.Header...)
 		buf = append(buf, r.Data...)
 	case TypeRead:
 		buf = append(buf, r.Flags)

@@ -36,6 +36,23 @@ func TestRequestRoundTrip(t *testing.T) {
 	}
 }
 
+// An add's header goes on the wire before its data; the bookie receives one entry.
+func TestRequestHeaderPrecedesData(t *testing.T) {
+	frame := AppendRequest(nil, &Request{Type: TypeAdd, ID: 1, LedgerID: 7, EntryID: 9, LAC: 8,
+		MasterKey: []byte("key"), Header: []byte("head|"), Data: []byte("payload")})
+	body, err := ReadFrame(bufio.NewReader(bytes.NewReader(frame)), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Data) != "head|payload" || got.Header != nil || got.EntryID != 9 {
+		t.Fatalf("decoded %+v, want Data \"head|payload\" and no Header", got)
+	}
+}
+
 // normalize makes empty and nil slices compare equal.
 func normalize(r *Request) {
 	if len(r.MasterKey) == 0 {

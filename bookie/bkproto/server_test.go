@@ -67,7 +67,11 @@ func addPipelined(t *testing.T, c bookie.Client, ledger, n int64) {
 	errs := make(chan error, n)
 	for e := int64(0); e < n; e++ {
 		wg.Add(1)
-		c.AddEntry(&bookie.AddRequest{LedgerID: ledger, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: payload(ledger, e)}, func(err error) {
+		req := &bookie.AddRequest{LedgerID: ledger, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: payload(ledger, e)}
+		if e%2 == 1 { // the ledger client's way: its frame header, then the data
+			req.Header, req.Data = req.Data[:3], req.Data[3:]
+		}
+		c.AddEntry(req, func(err error) {
 			if err != nil {
 				errs <- fmt.Errorf("add %d/%d: %w", ledger, e, err)
 			}

@@ -31,7 +31,12 @@ func writeSome(t *testing.T, logs *Logs, n int) (*Writer, []written) {
 	var out []written
 	for i := range n {
 		l, e, size := int64(i%3+1), int64(i/3), 10+i*13
-		loc, err := w.Append(l, e, entry(l, e, size))
+		data := entry(l, e, size)
+		var hdr []byte
+		if i%2 == 1 { // as the ledger client's frames come: header, then data
+			hdr, data = data[:5], data[5:]
+		}
+		loc, err := w.Append(l, e, hdr, data)
 		if err != nil {
 			t.Fatal(err)
 		}

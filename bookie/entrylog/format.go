@@ -41,12 +41,13 @@ type Location struct {
 	Size   uint32 // whole record, header included
 }
 
-// putRecord encodes a record into rec, which is exactly RecordOverhead+len(data) long.
-func putRecord(rec []byte, ledgerID, entryID int64, data []byte) {
-	binary.BigEndian.PutUint32(rec, uint32(idsSize+len(data)))
+// putRecord encodes a record of the payload hdr+data into rec, which is exactly
+// RecordOverhead+len(hdr)+len(data) long.
+func putRecord(rec []byte, ledgerID, entryID int64, hdr, data []byte) {
+	binary.BigEndian.PutUint32(rec, uint32(idsSize+len(hdr)+len(data)))
 	binary.BigEndian.PutUint64(rec[frameHeader:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(rec[frameHeader+8:], uint64(entryID))
-	copy(rec[RecordOverhead:], data)
+	copy(rec[RecordOverhead+copy(rec[RecordOverhead:], hdr):], data)
 	binary.BigEndian.PutUint32(rec[4:], recordCRC(rec))
 }
 

@@ -46,7 +46,7 @@ func BenchmarkJournal(b *testing.B) {
 				if e >= int64(b.N) {
 					return
 				}
-				j.Add(int64(a), e, e-1, data, cb)
+				j.Add(int64(a), e, e-1, nil, data, cb)
 				if err := <-done; err != nil {
 					b.Error(err)
 					return

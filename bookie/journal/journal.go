@@ -55,7 +55,7 @@ func (o *Options) ensureDefaults() {
 // op is one queued add, kept by value in the queue so that queuing allocates nothing.
 type op struct {
 	ledgerID, entryID, lac int64
-	data                   []byte
+	hdr, data              []byte
 	cb                     func(error)
 }
 
@@ -137,12 +137,14 @@ func Open(opts Options, from Position, replayFn func(Record) error) (*Journal, e
 	return j, nil
 }
 
-// Add queues a record; cb runs once it is durable (nil) or failed. cb runs on the
-// journal's callback goroutine and must not block long. data is not retained after cb.
-func (j *Journal) Add(ledgerID, entryID, lac int64, data []byte, cb func(error)) {
-	if len(data) > j.opts.MaxPayload {
+// Add queues a record whose payload is hdr followed by data (hdr may be empty: the
+// caller's header saves it joining the two); cb runs once it is durable (nil) or failed.
+// cb runs on the journal's callback goroutine and must not block long. hdr and data are
+// not retained after cb.
+func (j *Journal) Add(ledgerID, entryID, lac int64, hdr, data []byte, cb func(error)) {
+	if n := len(hdr) + len(data); n > j.opts.MaxPayload {
 		j.stats.failed.Add(1)
-		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(data), j.opts.MaxPayload))
+		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, j.opts.MaxPayload))
 		return
 	}
 	j.mu.Lock()
@@ -156,7 +158,7 @@ func (j *Journal) Add(ledgerID, entryID, lac int64, data []byte, cb func(error))
 		cb(err)
 		return
 	}
-	j.queue = append(j.queue, op{ledgerID: ledgerID, entryID: entryID, lac: lac, data: data, cb: cb})
+	j.queue = append(j.queue, op{ledgerID: ledgerID, entryID: entryID, lac: lac, hdr: hdr, data: data, cb: cb})
 	j.mu.Unlock()
 	select {
 	case j.wake <- struct{}{}:

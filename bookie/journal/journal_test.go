@@ -38,14 +38,21 @@ func collect(t *testing.T, opts Options, from Position) (map[key]Record, []key, 
 	return got, order, j
 }
 
-// addAll adds the records and waits for every callback, failing on any error.
+// addAll adds the records and waits for every callback, failing on any error. Every
+// other record is added as a header and data (the ledger client's way), which replay
+// must return joined.
 func addAll(t *testing.T, j *Journal, ledgerID int64, first, n int64, size int) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for e := first; e < first+n; e++ {
 		wg.Add(1)
-		j.Add(ledgerID, e, e-1, payload(ledgerID, e, size), func(err error) {
+		p := payload(ledgerID, e, size)
+		var hdr []byte
+		if e%2 == 1 {
+			hdr, p = p[:min(len(p), 36)], p[min(len(p), 36):]
+		}
+		j.Add(ledgerID, e, e-1, hdr, p, func(err error) {
 			if err != nil {
 				errs <- err
 			}
@@ -130,14 +137,18 @@ func TestCallbackErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
-	j.Add(1, 0, -1, make([]byte, 1001), func(err error) { errc <- err })
+	j.Add(1, 0, -1, nil, make([]byte, 1001), func(err error) { errc <- err })
 	if err := <-errc; !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("oversized add: %v, want ErrTooLarge", err)
+	}
+	j.Add(1, 0, -1, make([]byte, 36), make([]byte, 1000-35), func(err error) { errc <- err })
+	if err := <-errc; !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("add oversized by its header: %v, want ErrTooLarge", err)
 	}
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	j.Add(1, 0, -1, []byte("x"), func(err error) { errc <- err })
+	j.Add(1, 0, -1, nil, []byte("x"), func(err error) { errc <- err })
 	if err := <-errc; !errors.Is(err, ErrClosed) {
 		t.Fatalf("add after close: %v, want ErrClosed", err)
 	}

@@ -37,13 +37,14 @@ type Record struct {
 	Pos, End Position
 }
 
-// putRecord encodes one record into b, which is exactly RecordOverhead+len(data) long.
-func putRecord(b []byte, ledgerID, entryID, lac int64, data []byte) {
-	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(data)))
+// putRecord encodes one record of the payload hdr+data into b, which is exactly
+// RecordOverhead+len(hdr)+len(data) long.
+func putRecord(b []byte, ledgerID, entryID, lac int64, hdr, data []byte) {
+	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(hdr)+len(data)))
 	binary.BigEndian.PutUint64(b[frameHeader:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(b[frameHeader+8:], uint64(entryID))
 	binary.BigEndian.PutUint64(b[frameHeader+16:], uint64(lac))
-	copy(b[RecordOverhead:], data)
+	copy(b[RecordOverhead+copy(b[RecordOverhead:], hdr):], data)
 	crc := crc32.Update(0, castagnoli, b[:4])
 	crc = crc32.Update(crc, castagnoli, b[frameHeader:])
 	binary.BigEndian.PutUint32(b[4:], crc)

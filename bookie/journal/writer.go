@@ -106,13 +106,13 @@ func (j *Journal) spare() []op {
 func (j *Journal) writeBatch(ops []op) error {
 	for i := range ops {
 		o := &ops[i]
-		size := RecordOverhead + len(o.data)
+		size := RecordOverhead + len(o.hdr) + len(o.data)
 		if off := j.w.off(); off > 0 && off+int64(size) > j.opts.SegmentSize {
 			if err := j.roll(); err != nil {
 				return err
 			}
 		}
-		putRecord(j.w.a.Next(size), o.ledgerID, o.entryID, o.lac, o.data)
+		putRecord(j.w.a.Next(size), o.ledgerID, o.entryID, o.lac, o.hdr, o.data)
 		j.stats.bytes.Add(int64(size))
 		if j.w.a.Buffered() >= j.opts.MaxBatchBytes {
 			if err := j.flush(); err != nil {
