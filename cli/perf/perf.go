@@ -143,26 +143,30 @@ func Produce(ctx context.Context, o ProduceOptions) (Result, error) {
 		wg.Add(1)
 		go func(i int, p pulsar.Producer) {
 			defer wg.Done()
-			var tick <-chan time.Time
+			// Pace by schedule, not by ticker: message k is due at start + k*per. Sleeping
+			// only when more than a millisecond ahead keeps high rates exact (a ticker
+			// drops ticks below its resolution) at the cost of sub-millisecond bursts.
+			var per time.Duration
 			if o.Rate > 0 {
-				per := time.Second * time.Duration(o.Producers) / time.Duration(o.Rate)
-				t := time.NewTicker(max(per, time.Microsecond))
-				defer t.Stop()
-				tick = t.C
+				per = time.Second * time.Duration(o.Producers) / time.Duration(o.Rate)
 			}
+			due := time.Now()
 			for ctx.Err() == nil {
 				if o.Messages > 0 && sent.Add(1) > o.Messages {
 					return
 				}
-				if tick != nil {
-					select {
-					case <-tick:
-					case <-ctx.Done():
-						return
+				if per > 0 {
+					due = due.Add(per)
+					if d := time.Until(due); d > time.Millisecond {
+						select {
+						case <-time.After(d):
+						case <-ctx.Done():
+							return
+						}
 					}
 				}
 				t0 := time.Now()
-				p.SendAsync(ctx, &pulsar.ProducerMessage{Payload: payload}, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) {
+				p.SendAsync(context.Background(), &pulsar.ProducerMessage{Payload: payload}, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) {
 					if err != nil {
 						failed.Add(1)
 						return
