@@ -133,7 +133,7 @@ func (r *Resources) EffectivePolicies(ctx context.Context, t topicname.Name) (Ef
 	if tp == nil {
 		tp = &TopicPolicies{}
 	}
-	return Resolve(r.defaults, ns, tp), nil
+	return Resolve(r.Defaults(), ns, tp), nil
 }
 
 // pick returns the first non-nil value, or def.

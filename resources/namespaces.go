@@ -80,14 +80,14 @@ func (r *Resources) CreateNamespace(ctx context.Context, ns topicname.Namespace,
 		p = NewPolicies()
 	}
 	p.normalize()
-	if len(p.ReplicationClusters) == 0 && r.defaults.ClusterName != "" {
-		p.ReplicationClusters = []string{r.defaults.ClusterName}
+	if len(p.ReplicationClusters) == 0 && r.Defaults().ClusterName != "" {
+		p.ReplicationClusters = []string{r.Defaults().ClusterName}
 	}
 	if err := r.validateReplicationClusters(ctx, ns.Tenant, tenant, p.ReplicationClusters); err != nil {
 		return err
 	}
 	if p.Bundles == nil || (p.Bundles.NumBundles <= 0 && len(p.Bundles.Boundaries) == 0) {
-		p.Bundles = DefaultBundles(max(r.defaults.DefaultNumberOfNamespaceBundles, 1))
+		p.Bundles = DefaultBundles(max(r.Defaults().DefaultNumberOfNamespaceBundles, 1))
 	} else if p.Bundles, err = ValidateBundles(p.Bundles); err != nil {
 		return err
 	}

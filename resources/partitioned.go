@@ -46,7 +46,7 @@ func (r *Resources) checkPartitions(n int) error {
 	if n <= 0 {
 		return newErr(ErrNotAcceptable, "Number of partitions should be more than 0")
 	}
-	if m := r.defaults.MaxNumPartitionsPerPartitionedTopic; m > 0 && n > m {
+	if m := r.Defaults().MaxNumPartitionsPerPartitionedTopic; m > 0 && n > m {
 		return newErr(ErrNotAcceptable, "Number of partitions should be less than or equal to %d", m)
 	}
 	return nil

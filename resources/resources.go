@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/magnetar/magnetar/metadata"
 	"github.com/magnetar/magnetar/resources/topicname"
@@ -38,20 +39,22 @@ const casRetries = 32
 // Resources is typed access to administrative metadata. Safe for concurrent use.
 type Resources struct {
 	store    metadata.Store
-	defaults Defaults
+	defaults atomic.Pointer[Defaults] // replaced by SetDefaults (dynamic configuration)
 }
 
 // New returns Resources over store; defaults are the broker's settings that apply where
 // a namespace or topic sets nothing (see BrokerDefaults).
 func New(store metadata.Store, defaults Defaults) *Resources {
-	return &Resources{store: store, defaults: defaults}
+	r := &Resources{store: store}
+	r.defaults.Store(&defaults)
+	return r
 }
 
 // Store is the underlying metadata store.
 func (r *Resources) Store() metadata.Store { return r.store }
 
 // Defaults are the broker-level policy defaults.
-func (r *Resources) Defaults() Defaults { return r.defaults }
+func (r *Resources) Defaults() Defaults { return *r.defaults.Load() }
 
 func clusterKey(name string) string              { return ClustersPath + "/" + name }
 func tenantKey(tenant string) string             { return PoliciesPath + "/" + tenant }

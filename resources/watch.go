@@ -16,6 +16,9 @@ const (
 	NamespacePoliciesChanged ChangeKind = iota + 1
 	TopicPoliciesChanged
 	PartitionedTopicChanged
+	// DynamicConfigChanged: the brokers' dynamic configuration (DynamicConfigPath)
+	// changed; Namespace and Topic are empty.
+	DynamicConfigChanged
 )
 
 // Change reports that a namespace's policies, a topic's policies or a partitioned
@@ -57,6 +60,9 @@ func changeOf(ev metadata.Event) (Change, bool) {
 	deleted := ev.Type == metadata.EventDelete
 	if !deleted && len(ev.Value) == 0 {
 		return Change{}, false
+	}
+	if ev.Key == DynamicConfigPath {
+		return Change{Kind: DynamicConfigChanged, Deleted: deleted}, true
 	}
 	parts := strings.Split(strings.TrimPrefix(ev.Key, "/admin/"), "/")
 	c := Change{Deleted: deleted}

@@ -29,6 +29,9 @@ func TestWatchPolicies(t *testing.T) {
 			return r.UpdateTenant(ctx, "public", TenantInfo{AllowedClusters: []string{"standalone"}})
 		}, // not a policy change
 		func() error { return r.DeleteNamespace(ctx, ns("public/functions"), false) },
+		func() error {
+			return r.UpdateDynamicConfiguration(ctx, func(m map[string]string) error { m["allowAutoTopicCreation"] = "false"; return nil })
+		},
 	}
 	want := []Change{
 		{Kind: NamespacePoliciesChanged, Namespace: ns("public/default")},
@@ -37,6 +40,7 @@ func TestWatchPolicies(t *testing.T) {
 		{Kind: PartitionedTopicChanged, Namespace: ns("public/default"), Topic: tp, Deleted: true},
 		{Kind: TopicPoliciesChanged, Namespace: ns("public/default"), Topic: tp, Deleted: true},
 		{Kind: NamespacePoliciesChanged, Namespace: ns("public/functions"), Deleted: true},
+		{Kind: DynamicConfigChanged},
 	}
 	for i, step := range steps {
 		if err := step(); err != nil {
