@@ -42,8 +42,23 @@ func Create(path string, bufSize int) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newFile(f, direct, bufSize), nil
+}
+
+// Overwrite opens the existing file path to be written again from its start, keeping
+// its blocks: overwriting blocks a file already has changes no metadata, so an
+// fdatasync flushes only the data (a recycled journal segment).
+func Overwrite(path string, bufSize int) (*File, error) {
+	f, direct, err := openDirect(path, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	return newFile(f, direct, bufSize), nil
+}
+
+func newFile(f *os.File, direct bool, bufSize int) *File {
 	bufSize = alignUp(max(bufSize, Align))
-	return &File{f: f, direct: direct, buf: alignedBuf(bufSize), bufSize: bufSize}, nil
+	return &File{f: f, direct: direct, buf: alignedBuf(bufSize), bufSize: bufSize}
 }
 
 // Direct reports whether writes bypass the page cache.
@@ -105,21 +120,22 @@ func (a *File) Sync() error {
 	return nil
 }
 
-// Close syncs, cuts the padding after the data and closes the file.
+// Truncate flushes and cuts the file after the appended bytes: the padding of the last
+// block goes, and so does whatever an overwritten file held beyond them.
+func (a *File) Truncate() error {
+	if err := a.Flush(); err != nil {
+		return err
+	}
+	if err := a.f.Truncate(a.Offset()); err != nil {
+		return fmt.Errorf("appendfile: truncate %s: %w", a.f.Name(), err)
+	}
+	return nil
+}
+
+// Close syncs and closes the file. The file keeps the padding of its last block (see
+// Truncate).
 func (a *File) Close() error {
-	err := a.Flush()
-	if err == nil {
-		if st, serr := a.f.Stat(); serr == nil && st.Size() > a.Offset() {
-			if terr := a.f.Truncate(a.Offset()); terr != nil {
-				err = fmt.Errorf("appendfile: truncate %s: %w", a.f.Name(), terr)
-			}
-		}
-	}
-	if err == nil {
-		if serr := datasync(a.f); serr != nil {
-			err = fmt.Errorf("appendfile: fdatasync %s: %w", a.f.Name(), serr)
-		}
-	}
+	err := a.Sync()
 	if cerr := a.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("appendfile: close %s: %w", a.f.Name(), cerr)
 	}

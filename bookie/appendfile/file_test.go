@@ -78,12 +78,24 @@ func TestAppendsReadBack(t *testing.T) {
 			if err := a.Close(); err != nil {
 				t.Fatal(err)
 			}
+			checkSynced(t, path, want) // closing keeps the padding
+			b, err := Overwrite(path, tc.buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Append(want)
+			if err := b.Truncate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
 			got, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("closed file: %d bytes, want %d (equal prefix: %v)", len(got), len(want), bytes.HasPrefix(got, want))
+				t.Fatalf("truncated file: %d bytes, want %d (equal prefix: %v)", len(got), len(want), bytes.HasPrefix(got, want))
 			}
 		})
 	}
@@ -105,6 +117,40 @@ func checkSynced(t *testing.T, path string, want []byte) {
 	}
 	if bytes.ContainsFunc(got[len(want):], func(r rune) bool { return r != 0 }) {
 		t.Fatal("padding after the data is not zeros")
+	}
+}
+
+// Overwriting keeps the file's blocks: what lies beyond the new data stays until Truncate.
+func TestOverwriteKeepsBlocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	old := pattern(9, 3*Align)
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := Overwrite(path, Align)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Append(pattern(1, 100))
+	if err := a.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	want := append(append(pattern(1, 100), make([]byte, Align-100)...), old[Align:]...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("after overwriting 100 bytes: %d bytes, want the new block then the old two (%d)", len(got), len(want))
+	}
+	if err := a.Truncate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, pattern(1, 100)) {
+		t.Fatalf("after Truncate: %d bytes, want the 100 written", len(got))
+	}
+	if _, err := Overwrite(filepath.Join(t.TempDir(), "missing"), Align); err == nil {
+		t.Fatal("Overwrite of a missing file succeeded")
 	}
 }
 

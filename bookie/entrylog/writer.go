@@ -48,9 +48,13 @@ func (w *Writer) Sync() error {
 	return nil
 }
 
-// Close syncs and closes the log; it stays readable through Logs.
+// Close syncs and closes the log, cut to its records; it stays readable through Logs.
 func (w *Writer) Close() error {
-	if err := w.a.Close(); err != nil {
+	err := w.a.Truncate()
+	if cerr := w.a.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("entrylog: close log %d: %w", w.id, err)
 	}
 	return nil

@@ -7,10 +7,9 @@
 // The log is a directory of segment files (<seq>.jnl) that roll over at SegmentSize,
 // written with direct I/O (see package appendfile): the records are encoded straight
 // into the writer's aligned buffer, the only copy of an entry the journal makes. A
-// segment grows as it is written (an fdatasync then also commits its new length, which
-// costs less than zero-filling it ahead, a second write of every byte). A checkpoint
-// Position, kept by the bookie once the entries before it are safe in its entry logs, is
-// where replay starts and before which segments are deleted.
+// checkpoint Position, kept by the bookie once the entries before it are safe in its
+// entry logs, is where replay starts; segments wholly before it are recycled (written
+// again as later segments, see recycle.go) or deleted.
 package journal
 
 import (
@@ -38,6 +37,9 @@ type Options struct {
 	MaxPayload int
 	// MaxBatchBytes bounds the bytes one group commit takes from the queue; default 8 MiB.
 	MaxBatchBytes int
+	// MaxSpareSegments is how many checkpointed segments are kept to be written again
+	// instead of new files; default 2, negative for none.
+	MaxSpareSegments int
 }
 
 func (o *Options) ensureDefaults() {
@@ -49,6 +51,9 @@ func (o *Options) ensureDefaults() {
 	}
 	if o.MaxBatchBytes <= 0 {
 		o.MaxBatchBytes = 8 << 20
+	}
+	if o.MaxSpareSegments == 0 {
+		o.MaxSpareSegments = 2
 	}
 }
 
@@ -73,12 +78,15 @@ type Journal struct {
 	posMu sync.Mutex
 	pos   Position // end of the data written so far, guarded by posMu
 
+	spareMu sync.Mutex
+	spares  []string // spare segment files, guarded by spareMu
+
 	w        *segmentWriter // owned by the writer goroutine
 	done     chan batch     // written batches whose callbacks are due
 	stopped  chan struct{}  // closed when both goroutines have exited
 	closeErr error
 
-	stats struct{ rounds, records, bytes, failed atomic.Int64 }
+	stats struct{ rounds, records, bytes, failed, recycled atomic.Int64 }
 }
 
 // Stats counts the journal's work since Open.
@@ -88,6 +96,8 @@ type Stats struct {
 	Bytes   int64 // bytes written, record headers included
 	Failed  int64 // adds that failed (I/O error, closed, too large)
 	Queued  int   // adds waiting for the writer now
+	// Recycled counts segments written in a spare file rather than a new one.
+	Recycled int64
 }
 
 // Stats returns the counters; Records/Rounds is the mean group-commit size.
@@ -97,7 +107,7 @@ func (j *Journal) Stats() Stats {
 	j.mu.Unlock()
 	return Stats{
 		Rounds: j.stats.rounds.Load(), Records: j.stats.records.Load(), Bytes: j.stats.bytes.Load(),
-		Failed: j.stats.failed.Load(), Queued: queued,
+		Failed: j.stats.failed.Load(), Queued: queued, Recycled: j.stats.recycled.Load(),
 	}
 }
 
@@ -114,24 +124,25 @@ func Open(opts Options, from Position, replayFn func(Record) error) (*Journal, e
 	if replayFn == nil {
 		replayFn = func(Record) error { return nil }
 	}
-	last, err := replay(&opts, from, replayFn)
-	if err != nil {
-		return nil, err
-	}
-	seq := max(last, from.Segment) + 1
-	w, err := createSegment(&opts, seq)
-	if err != nil {
-		return nil, err
-	}
 	j := &Journal{
 		opts:    opts,
 		wake:    make(chan struct{}, 1),
 		free:    make(chan []op, 4),
-		pos:     Position{Segment: seq},
-		w:       w,
 		done:    make(chan batch, 2),
 		stopped: make(chan struct{}),
 	}
+	if err := j.adoptSpares(); err != nil {
+		return nil, err
+	}
+	last, err := replay(&j.opts, from, replayFn, j.release)
+	if err != nil {
+		return nil, err
+	}
+	seq := max(last, from.Segment) + 1
+	if j.w, err = j.createSegment(seq); err != nil {
+		return nil, err
+	}
+	j.pos = Position{Segment: seq}
 	go j.callbacks()
 	go j.writeLoop()
 	return j, nil
@@ -175,8 +186,8 @@ func (j *Journal) Position() Position {
 	return j.pos
 }
 
-// DeleteBefore removes the segments that lie wholly before p (never the one being
-// written).
+// DeleteBefore recycles or removes the segments that lie wholly before p (never the one
+// being written).
 func (j *Journal) DeleteBefore(p Position) error {
 	seqs, err := listSegments(j.opts.Dir)
 	if err != nil {
@@ -188,8 +199,8 @@ func (j *Journal) DeleteBefore(p Position) error {
 		if seq >= p.Segment || seq >= cur {
 			break
 		}
-		if err := os.Remove(segmentName(j.opts.Dir, seq)); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("journal: remove segment %d: %w", seq, err)
+		if err := j.release(seq); err != nil {
+			return err
 		}
 		removed = true
 	}

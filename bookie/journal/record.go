@@ -11,8 +11,9 @@ import (
 //	[len u32][crc u32][ledgerID i64][entryID i64][lac i64][payload]
 //
 // len counts everything after the crc field (so it is never below bodyHeader, and a zero
-// length is the preallocated, never-written tail of a segment); crc is CRC-32C over the
-// len field and the body. All integers are big-endian.
+// length is the end of a segment's data: its seal, or the zeros padding its last block);
+// crc is CRC-32C over the segment's sequence number (see recordSeed; nothing in legacy
+// segments), the len field and the body. All integers are big-endian.
 const (
 	frameHeader = 8  // len + crc
 	bodyHeader  = 24 // ledgerID + entryID + lac
@@ -38,22 +39,23 @@ type Record struct {
 }
 
 // putRecord encodes one record of the payload hdr+data into b, which is exactly
-// RecordOverhead+len(hdr)+len(data) long.
-func putRecord(b []byte, ledgerID, entryID, lac int64, hdr, data []byte) {
+// RecordOverhead+len(hdr)+len(data) long; seed is the segment's CRC seed.
+func putRecord(b []byte, seed uint32, ledgerID, entryID, lac int64, hdr, data []byte) {
 	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(hdr)+len(data)))
 	binary.BigEndian.PutUint64(b[frameHeader:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(b[frameHeader+8:], uint64(entryID))
 	binary.BigEndian.PutUint64(b[frameHeader+16:], uint64(lac))
 	copy(b[RecordOverhead+copy(b[RecordOverhead:], hdr):], data)
-	crc := crc32.Update(0, castagnoli, b[:4])
+	crc := crc32.Update(seed, castagnoli, b[:4])
 	crc = crc32.Update(crc, castagnoli, b[frameHeader:])
 	binary.BigEndian.PutUint32(b[4:], crc)
 }
 
-// decodeRecord decodes the record at the start of b. It returns the record's size,
-// errEndOfData at a zero length (the unwritten tail of a segment), and errTorn if the
-// record is cut short, longer than maxBody, or fails its checksum.
-func decodeRecord(b []byte, maxBody int) (r Record, size int, err error) {
+// decodeRecord decodes the record at the start of b, in a segment whose CRC seed is seed.
+// It returns the record's size, errEndOfData at a zero length (the unwritten tail of a
+// segment, or its seal), and errTorn if the record is cut short, longer than maxBody,
+// or fails its checksum.
+func decodeRecord(b []byte, seed uint32, maxBody int) (r Record, size int, err error) {
 	if len(b) < frameHeader {
 		if allZero(b) {
 			return r, 0, errEndOfData
@@ -68,7 +70,7 @@ func decodeRecord(b []byte, maxBody int) (r Record, size int, err error) {
 		return r, 0, errTorn
 	}
 	body := b[frameHeader : frameHeader+n]
-	crc := crc32.Update(0, castagnoli, b[:4])
+	crc := crc32.Update(seed, castagnoli, b[:4])
 	crc = crc32.Update(crc, castagnoli, body)
 	if crc != binary.BigEndian.Uint32(b[4:]) {
 		return r, 0, errTorn

@@ -2,32 +2,58 @@ package journal
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/magnetar/magnetar/bookie/appendfile"
 )
 
 // segmentWriter appends to the segment being written. Only the writer goroutine uses it.
 type segmentWriter struct {
-	a   *appendfile.File
-	seq uint64
+	a    *appendfile.File
+	seq  uint64
+	seed uint32 // of the records' CRCs
 }
 
-func createSegment(opts *Options, seq uint64) (*segmentWriter, error) {
+// createSegment starts segment seq, in a spare segment file if there is one. Its header
+// goes out with its first records.
+func (j *Journal) createSegment(seq uint64) (*segmentWriter, error) {
+	path := segmentName(j.opts.Dir, seq)
+	var a *appendfile.File
 	// The buffer holds a whole group commit (MaxBatchBytes; one larger record grows it
 	// until the next write).
-	a, err := appendfile.Create(segmentName(opts.Dir, seq), opts.MaxBatchBytes)
-	if err != nil {
-		return nil, fmt.Errorf("journal: create segment: %w", err)
+	spare, ok := j.takeSpare()
+	if ok {
+		err := os.Rename(spare, path)
+		if err == nil {
+			a, err = appendfile.Overwrite(path, j.opts.MaxBatchBytes)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("journal: recycle segment: %w", err)
+		}
+		j.stats.recycled.Add(1)
+	} else {
+		var err error
+		if a, err = appendfile.Create(path, j.opts.MaxBatchBytes); err != nil {
+			return nil, fmt.Errorf("journal: create segment: %w", err)
+		}
 	}
-	if err := syncDir(opts.Dir); err != nil {
+	if err := syncDir(j.opts.Dir); err != nil {
 		a.Close()
 		return nil, err
 	}
-	return &segmentWriter{a: a, seq: seq}, nil
+	putHeader(a.Next(headerSize), seq)
+	return &segmentWriter{a: a, seq: seq, seed: recordSeed(seq)}, nil
 }
 
 // off is where the next record goes.
 func (w *segmentWriter) off() int64 { return w.a.Offset() }
+
+// empty tells whether the segment has no record yet.
+func (w *segmentWriter) empty() bool { return w.a.Offset() <= headerSize }
+
+// seal ends the segment's data explicitly: a zero length field reads as its end even
+// where a recycled file's old records follow.
+func (w *segmentWriter) seal() { clear(w.a.Next(frameHeader)) }
 
 // flush writes the buffered records.
 func (w *segmentWriter) flush() error {
@@ -53,6 +79,9 @@ type batch struct {
 // writeLoop is the one writer: each round takes the whole queue, writes it and syncs once.
 func (j *Journal) writeLoop() {
 	defer func() {
+		if j.closeErr == nil {
+			j.w.seal()
+		}
 		if err := j.w.a.Close(); err != nil && j.closeErr == nil {
 			j.closeErr = fmt.Errorf("journal: close segment: %w", err)
 		}
@@ -107,12 +136,12 @@ func (j *Journal) writeBatch(ops []op) error {
 	for i := range ops {
 		o := &ops[i]
 		size := RecordOverhead + len(o.hdr) + len(o.data)
-		if off := j.w.off(); off > 0 && off+int64(size) > j.opts.SegmentSize {
+		if !j.w.empty() && j.w.off()+int64(size+frameHeader) > j.opts.SegmentSize {
 			if err := j.roll(); err != nil {
 				return err
 			}
 		}
-		putRecord(j.w.a.Next(size), o.ledgerID, o.entryID, o.lac, o.hdr, o.data)
+		putRecord(j.w.a.Next(size), j.w.seed, o.ledgerID, o.entryID, o.lac, o.hdr, o.data)
 		j.stats.bytes.Add(int64(size))
 		if j.w.a.Buffered() >= j.opts.MaxBatchBytes {
 			if err := j.flush(); err != nil {
@@ -143,10 +172,11 @@ func (j *Journal) flush() error {
 	return nil
 }
 
-// roll writes and syncs the full segment, closes it, and starts the next one. The old
-// segment is durable before the new one exists, so only the last segment can ever hold
-// a torn record.
+// roll seals, writes and syncs the full segment, closes it, and starts the next one. The
+// old segment is durable before the new one exists, so only the last segment can ever
+// hold a torn record.
 func (j *Journal) roll() error {
+	j.w.seal()
 	if err := j.flush(); err != nil {
 		return err
 	}
@@ -154,7 +184,7 @@ func (j *Journal) roll() error {
 	if err := old.a.Close(); err != nil { // syncs
 		return fmt.Errorf("journal: close segment %d: %w", old.seq, err)
 	}
-	next, err := createSegment(&j.opts, old.seq+1)
+	next, err := j.createSegment(old.seq + 1)
 	if err != nil {
 		return err
 	}
