@@ -66,8 +66,9 @@ type Broker struct {
 	producerPrefix  string
 	producerCounter atomic.Uint64
 
-	topics *topicRegistry
-	stats  brokerStats
+	topics     *topicRegistry
+	topicLists *topicListHub // topic-list watchers by namespace (topiclist_watch.go)
+	stats      brokerStats
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -103,6 +104,7 @@ func New(opts Options) (*Broker, error) {
 		conns:   map[*conn]struct{}{},
 	}
 	b.topics = newTopicRegistry(b)
+	b.topicLists = newTopicListHub(b)
 	return b, nil
 }
 

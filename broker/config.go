@@ -73,6 +73,11 @@ type Config struct {
 
 	ExposeTopicLevelMetricsInPrometheus bool `conf:"exposeTopicLevelMetricsInPrometheus"`
 
+	// EnableBrokerSideSubscriptionPatternEvaluation lets pattern consumers watch a
+	// namespace's topic list (WATCH_TOPIC_LIST) instead of polling it.
+	EnableBrokerSideSubscriptionPatternEvaluation bool `conf:"enableBrokerSideSubscriptionPatternEvaluation"`
+	SubscriptionPatternMaxLength                  int  `conf:"subscriptionPatternMaxLength"`
+
 	// extra holds keys of the file that Config has no field for but the policy defaults
 	// (resources.Defaults) have, such as maxNumPartitionsPerPartitionedTopic.
 	extra map[string]string
@@ -139,6 +144,9 @@ func DefaultConfig() Config {
 		DefaultNumberOfNamespaceBundles: 4,
 
 		ExposeTopicLevelMetricsInPrometheus: true,
+
+		EnableBrokerSideSubscriptionPatternEvaluation: true,
+		SubscriptionPatternMaxLength:                  50,
 	}
 }
 

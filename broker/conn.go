@@ -46,6 +46,7 @@ type conn struct {
 	mu        sync.Mutex
 	producers map[uint64]*producer
 	consumers map[uint64]*consumer
+	watchers  connWatchers // topic-list watchers (topiclist.go)
 	closed    bool
 	done      chan struct{} // closed when the connection is shut down
 }
@@ -127,7 +128,10 @@ func (c *conn) handshake(r *wire.Reader) bool {
 	c.clientVersion = cc.GetClientVersion()
 	c.protocol = min(cc.GetProtocolVersion(), maxProtocolVersion)
 	c.log = c.log.With("client", c.clientVersion)
-	flags := &pb.FeatureFlags{SupportsBrokerEntryMetadata: proto.Bool(true)}
+	flags := &pb.FeatureFlags{
+		SupportsBrokerEntryMetadata: proto.Bool(true),
+		SupportsTopicWatchers:       proto.Bool(c.b.cfg.EnableBrokerSideSubscriptionPatternEvaluation),
+	}
 	c.w.send(wire.NewConnected(ServerVersion, c.protocol, int32(c.b.cfg.MaxMessageSize), flags))
 	c.b.stats.connections.Add(1)
 	return true
@@ -195,6 +199,10 @@ func (c *conn) handle(f *wire.Frame) bool {
 		c.handleSeek(cmd.GetSeek())
 	case pb.BaseCommand_GET_LAST_MESSAGE_ID:
 		c.handleGetLastMessageID(cmd.GetGetLastMessageId())
+	case pb.BaseCommand_WATCH_TOPIC_LIST:
+		c.handleWatchTopicList(cmd.GetWatchTopicList())
+	case pb.BaseCommand_WATCH_TOPIC_LIST_CLOSE:
+		c.handleWatchTopicListClose(cmd.GetWatchTopicListClose())
 	case pb.BaseCommand_GET_SCHEMA:
 		go c.handleGetSchema(cmd.GetGetSchema())
 	case pb.BaseCommand_GET_OR_CREATE_SCHEMA:
@@ -269,6 +277,7 @@ func (c *conn) shutdown() {
 	for _, cs := range consumers {
 		cs.close(false)
 	}
+	c.closeTopicListWatchers()
 	c.w.close()
 	select {
 	case <-c.w.done:
