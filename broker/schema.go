@@ -3,9 +3,11 @@ package broker
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/magnetar/magnetar/resources"
 	"github.com/magnetar/magnetar/resources/topicname"
 	"github.com/magnetar/magnetar/schema"
 	"github.com/magnetar/magnetar/wire"
@@ -31,11 +33,48 @@ func (b *Broker) SchemaPolicy(ctx context.Context, id schema.TopicID) (schema.Po
 	if err != nil {
 		strategy = schema.Full
 	}
+	legacy, ok, err := b.legacySchemaStrategy(ctx, n)
+	if err != nil {
+		return schema.Policy{}, err
+	}
+	if ok {
+		strategy = legacy
+	}
 	return schema.Policy{
 		Strategy:           strategy,
 		ValidationEnforced: e.SchemaValidationEnforced,
 		AutoUpdateDisabled: !e.IsAllowAutoUpdateSchema,
 	}, nil
+}
+
+// legacySchemaStrategy is the namespace's deprecated schema_auto_update_compatibility_strategy
+// when it decides: Pulsar falls back on it where neither the topic nor the namespace sets
+// schema_compatibility_strategy (AutoUpdateDisabled then means ALWAYS_INCOMPATIBLE). Its
+// initial value, Full, counts as not set, so the broker's schemaCompatibilityStrategy
+// still applies to namespaces nobody changed (in Pulsar that Full would hide it).
+func (b *Broker) legacySchemaStrategy(ctx context.Context, n topicname.Name) (schema.Strategy, bool, error) {
+	tp, err := b.res.TopicPolicies(ctx, n)
+	if err != nil {
+		return schema.Undefined, false, err
+	}
+	if tp != nil && tp.SchemaCompatibilityStrategy != nil && *tp.SchemaCompatibilityStrategy != resources.SchemaUndefined {
+		return schema.Undefined, false, nil
+	}
+	ns, err := b.res.GetPolicies(ctx, n.Namespace)
+	if err != nil {
+		return schema.Undefined, false, err
+	}
+	if s := ns.SchemaCompatibilityStrategy; s != "" && s != resources.SchemaUndefined {
+		return schema.Undefined, false, nil
+	}
+	if ns.SchemaAutoUpdateStrategy == "" || strings.EqualFold(ns.SchemaAutoUpdateStrategy, "Full") {
+		return schema.Undefined, false, nil
+	}
+	s, err := schema.ParseStrategy(ns.SchemaAutoUpdateStrategy)
+	if err != nil || s == schema.Undefined {
+		return schema.Undefined, false, nil
+	}
+	return s, true, nil
 }
 
 func (b *Broker) topicSchemaPolicy(ctx context.Context, n topicname.Name) (schema.Policy, error) {

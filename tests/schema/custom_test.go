@@ -23,6 +23,7 @@ const (
 	typeLocalDate     = pulsar.SchemaType(17)
 	typeLocalTime     = pulsar.SchemaType(18)
 	typeLocalDateTime = pulsar.SchemaType(19)
+	typeAutoConsume   = pulsar.SchemaType(21)
 )
 
 // customSchema is a pulsar.Schema with a given SchemaInfo and payload codec.
@@ -196,12 +197,13 @@ func lengthPrefixed(b []byte) (part, rest []byte, err error) {
 	return b[4 : 4+n], b[4+n:], nil
 }
 
-// autoConsumeSchema is what a Java AUTO_CONSUME consumer sends: the client-side type
-// AUTO_CONSUME (-3), no data. The Go client has the type constant but no constructor;
-// messages are decoded with the writer's schema, fetched by version (GetSchemaValue).
+// autoConsumeSchema is what a Java AUTO_CONSUME consumer sends: the protocol's type
+// AutoConsume (21), no data. The Go client has a constant pulsar.AutoConsume (-3) but no
+// such schema; a consumer with this one decodes each message with its writer's schema,
+// fetched by version (GetSchemaValue), which is all AUTO_CONSUME means on the client side.
 func autoConsumeSchema() pulsar.Schema {
 	return &customSchema{
-		info:   &pulsar.SchemaInfo{Name: "AutoConsume", Type: pulsar.AutoConsume},
+		info:   &pulsar.SchemaInfo{Name: "AutoConsume", Type: typeAutoConsume},
 		encode: func(any) ([]byte, error) { return nil, fmt.Errorf("AUTO_CONSUME does not encode") },
 		decode: func([]byte, any) error { return fmt.Errorf("AUTO_CONSUME decodes with the writer's schema") },
 	}

@@ -200,7 +200,7 @@ func typeName(t pulsar.SchemaType) string {
 		typeDate: "DATE", typeTime: "TIME", typeTimestamp: "TIMESTAMP", pulsar.KeyValue: "KEY_VALUE",
 		typeInstant: "INSTANT", typeLocalDate: "LOCAL_DATE", typeLocalTime: "LOCAL_TIME",
 		typeLocalDateTime: "LOCAL_DATE_TIME", pulsar.ProtoNative: "PROTOBUF_NATIVE",
-		pulsar.AutoConsume: "AUTO_CONSUME", pulsar.AutoPublish: "AUTO_PUBLISH",
+		typeAutoConsume: "AUTO_CONSUME", pulsar.AutoConsume: "AUTO_CONSUME(-3)", pulsar.AutoPublish: "AUTO_PUBLISH(-4)",
 	}
 	if n, ok := names[t]; ok {
 		return n
