@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -152,6 +153,20 @@ func (b *Broker) checkConsumerSchema(ctx context.Context, t *topic, s *pb.Schema
 	}
 	if _, err := b.schemas.Register(ctx, t.key, info, policy); err != nil {
 		return schemaError(err)
+	}
+	return nil
+}
+
+// DeleteTopicSchema erases a deleted topic's schema with its history, as Pulsar does when
+// it deletes a topic (deleteSchemaStorage): a topic created again under the name takes any
+// schema, from version 0. Deleting a partition leaves the schema its siblings share; the
+// partitioned topic's deletion removes it.
+func (b *Broker) DeleteTopicSchema(ctx context.Context, n topicname.Name) error {
+	if b.schemas == nil || n.IsPartition() {
+		return nil
+	}
+	if _, err := b.schemas.Delete(ctx, n.String(), true); err != nil {
+		return fmt.Errorf("delete the schema of %s: %w", n, err)
 	}
 	return nil
 }

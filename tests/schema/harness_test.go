@@ -103,7 +103,7 @@ func newClient(t *testing.T, url string) pulsar.Client {
 // clientLogger keeps the client quiet unless MAGNETAR_TEST_DEBUG is set.
 func clientLogger() plog.Logger {
 	l := logrus.New()
-	l.SetLevel(logrus.ErrorLevel)
+	l.SetLevel(logrus.FatalLevel) // refusals are expected here; the tests report them
 	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
 		l.SetLevel(logrus.DebugLevel)
 	}
