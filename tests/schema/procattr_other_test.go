@@ -1,0 +1,7 @@
+//go:build !linux
+
+package schemae2e
+
+import "syscall"
+
+func dieWithParent() *syscall.SysProcAttr { return nil }
