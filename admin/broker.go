@@ -16,6 +16,7 @@ type Broker interface {
 	SubscriptionAdmin
 	MessageReader
 	ClusterInfo
+	ConfigAdmin
 }
 
 // TopicAdmin manages topics.
@@ -86,4 +87,20 @@ type ClusterInfo interface {
 	// HealthCheck proves the broker can serve: a produce/consume round trip on its
 	// health-check topic.
 	HealthCheck(ctx context.Context) error
+}
+
+// ConfigAdmin reads and changes the brokers' dynamic configuration (Pulsar's
+// /admin/v2/brokers/configuration): overrides of broker.conf keys that apply at run time
+// on every broker. Errors for keys that cannot change are 412s (resources.ErrInvalid).
+type ConfigAdmin interface {
+	// DynamicConfigNames lists the keys that can change at run time.
+	DynamicConfigNames() []string
+	// DynamicConfigValues returns the stored overrides.
+	DynamicConfigValues(ctx context.Context) (map[string]string, error)
+	// UpdateDynamicConfig stores and applies an override.
+	UpdateDynamicConfig(ctx context.Context, name, value string) error
+	// DeleteDynamicConfig removes an override (the configuration file's value applies).
+	DeleteDynamicConfig(ctx context.Context, name string) error
+	// RuntimeConfig returns every configuration key with the value in force.
+	RuntimeConfig() map[string]string
 }

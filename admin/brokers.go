@@ -33,16 +33,7 @@ func (h *Handler) routeBrokers() {
 	}
 	h.route("GET "+base+"/health", health)
 	h.route("GET "+base+"/ready", health)
-	// Dynamic configuration is not supported: no names, no values, updates refused.
-	h.route("GET "+base+"/configuration", func(w http.ResponseWriter, r *http.Request) error {
-		return ok(w, []string{})
-	})
-	h.route("GET "+base+"/configuration/values", func(w http.ResponseWriter, r *http.Request) error {
-		return ok(w, map[string]string{})
-	})
-	h.route("POST "+base+"/configuration/{name}/{value}", func(w http.ResponseWriter, r *http.Request) error {
-		return preconditionFailed("Can't update non-dynamic configuration %s", r.PathValue("name"))
-	})
+	h.routeConfiguration(base + "/configuration")
 	h.mux.HandleFunc("GET /status.html", func(w http.ResponseWriter, r *http.Request) { text(w, "OK") })
 
 	lookup := "/lookup/v2/topic/{domain}/{tenant}/{namespace}/{topic}"
@@ -84,4 +75,32 @@ func (h *Handler) activeBrokers(w http.ResponseWriter, r *http.Request) error {
 		brokers = []string{}
 	}
 	return ok(w, brokers)
+}
+
+// routeConfiguration serves the dynamic configuration. An update answers 200, as
+// Pulsar's does; a value may contain '/' (escaped or not).
+func (h *Handler) routeConfiguration(base string) {
+	h.route("GET "+base, func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, h.broker.DynamicConfigNames())
+	})
+	h.route("GET "+base+"/values", func(w http.ResponseWriter, r *http.Request) error {
+		values, err := h.broker.DynamicConfigValues(r.Context())
+		return okOrErr(w, values, err)
+	})
+	h.route("GET "+base+"/runtime", func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, h.broker.RuntimeConfig())
+	})
+	h.route("POST "+base+"/{name}/{value...}", func(w http.ResponseWriter, r *http.Request) error {
+		if err := h.broker.UpdateDynamicConfig(r.Context(), r.PathValue("name"), r.PathValue("value")); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
+	})
+	h.route("DELETE "+base+"/{name}", func(w http.ResponseWriter, r *http.Request) error {
+		if err := h.broker.DeleteDynamicConfig(r.Context(), r.PathValue("name")); err != nil {
+			return err
+		}
+		return done(w)
+	})
 }

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 )
@@ -28,9 +30,6 @@ func TestBrokersHealthAndLookup(t *testing.T) {
 	e.broker.mu.Unlock()
 	if err := b.HealthCheck(); err == nil {
 		t.Fatal("HealthCheck passed on an unhealthy broker")
-	}
-	if names, err := b.GetDynamicConfigurationNames(); err != nil || len(names) != 0 {
-		t.Fatalf("dynamic configuration names = %v, %v", names, err)
 	}
 	if r := e.do("GET", "/status.html", ""); r.code != 200 || r.body != "OK" {
 		t.Fatalf("/status.html: %d %q", r.code, r.body)
@@ -72,4 +71,41 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 	if r := e.do("PATCH", "/admin/v2/tenants/public", "{}"); r.code != 405 {
 		t.Fatalf("unknown method: %d", r.code)
 	}
+}
+
+func TestDynamicConfigurationRoutes(t *testing.T) {
+	e := newEnv(t)
+	b := e.admin.Brokers()
+	if names, err := b.GetDynamicConfigurationNames(); err != nil || !slices.Equal(names, testDynamicKeys) {
+		t.Fatalf("GetDynamicConfigurationNames = %v, %v; want %v", names, err, testDynamicKeys)
+	}
+	if values, err := b.GetAllDynamicConfigurations(); err != nil || len(values) != 0 {
+		t.Fatalf("values before any update = %v, %v; want empty", values, err)
+	}
+	noErr(t, "UpdateDynamicConfiguration", b.UpdateDynamicConfiguration("maxTenants", "7"))
+	// A value with '/' in it, escaped as one path segment (the official suite's case) or not.
+	value := `{"key/123":"https://example.com/"}`
+	if r := e.do("POST", "/admin/v2/brokers/configuration/allowAutoSubscriptionCreation/"+url.QueryEscape(value), ""); r.code != http.StatusOK {
+		t.Fatalf("update with an escaped '/': %d %s", r.code, r.body)
+	}
+	want := map[string]string{"maxTenants": "7", "allowAutoSubscriptionCreation": value}
+	if values, err := b.GetAllDynamicConfigurations(); err != nil || !maps.Equal(values, want) {
+		t.Fatalf("values = %v, %v; want %v", values, err, want)
+	}
+	if r := e.do("POST", "/admin/v2/brokers/configuration/allowAutoSubscriptionCreation/a/b", ""); r.code != http.StatusOK {
+		t.Fatalf("update with a bare '/': %d %s", r.code, r.body)
+	}
+	if values, _ := b.GetAllDynamicConfigurations(); values["allowAutoSubscriptionCreation"] != "a/b" {
+		t.Fatalf("value with a bare '/' = %q; want a/b", values["allowAutoSubscriptionCreation"])
+	}
+	runtime, err := b.GetRuntimeConfigurations()
+	if err != nil || runtime["maxTenants"] != "7" || runtime["clusterName"] != "standalone" {
+		t.Fatalf("GetRuntimeConfigurations = %v, %v", runtime, err)
+	}
+	restErr(t, "update of a non-dynamic key", b.UpdateDynamicConfiguration("clusterName", "x"), 412, "Can't update non-dynamic configuration clusterName")
+	noErr(t, "DeleteDynamicConfiguration", b.DeleteDynamicConfiguration("maxTenants"))
+	if values, _ := b.GetAllDynamicConfigurations(); len(values) != 1 {
+		t.Fatalf("values after delete = %v; want only allowAutoSubscriptionCreation", values)
+	}
+	restErr(t, "delete of a non-dynamic key", b.DeleteDynamicConfiguration("clusterName"), 412, "Can't delete non-dynamic configuration clusterName")
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -142,6 +144,7 @@ type testBroker struct {
 	calls    []string
 	redirect string // non-empty: every topic operation answers "owned elsewhere"
 	healthy  error
+	config   map[string]string // dynamic configuration overrides
 }
 
 type testTopic struct {
@@ -418,6 +421,48 @@ func (b *testBroker) HealthCheck(context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.healthy
+}
+
+// testDynamicKeys are the dynamic keys of the test broker.
+var testDynamicKeys = []string{"allowAutoSubscriptionCreation", "maxTenants"}
+
+func (b *testBroker) DynamicConfigNames() []string { return testDynamicKeys }
+
+func (b *testBroker) DynamicConfigValues(context.Context) (map[string]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.config), nil
+}
+
+func (b *testBroker) UpdateDynamicConfig(_ context.Context, name, value string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Contains(testDynamicKeys, name) {
+		return preconditionFailed("Can't update non-dynamic configuration %s", name)
+	}
+	if b.config == nil {
+		b.config = map[string]string{}
+	}
+	b.config[name] = value
+	return nil
+}
+
+func (b *testBroker) DeleteDynamicConfig(_ context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !slices.Contains(testDynamicKeys, name) {
+		return preconditionFailed("Can't delete non-dynamic configuration %s", name)
+	}
+	delete(b.config, name)
+	return nil
+}
+
+func (b *testBroker) RuntimeConfig() map[string]string {
+	out := map[string]string{"allowAutoSubscriptionCreation": "true", "maxTenants": "0", "clusterName": "standalone"}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	maps.Copy(out, b.config)
+	return out
 }
 
 func mustTopic(t *testing.T, s string) topicname.Name {

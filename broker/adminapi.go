@@ -178,7 +178,10 @@ func (s *subscription) adminStats() admin.SubscriptionStats {
 	st.Type = subTypeName(s.subType)
 	st.MsgDelayed = int64(s.delayed.len())
 	st.MsgBacklogNoDelayed = st.MsgBacklog - st.MsgDelayed
-	st.MsgOutCounter = s.msgOut
+	st.MsgOutCounter, st.BytesOutCounter = s.msgOut, s.bytesOut
+	st.LastConsumedTimestamp, st.LastConsumedFlowTimestamp, st.LastAckedTimestamp = s.lastConsumed, s.lastFlow, s.lastAcked
+	st.LastMarkDeleteAdvancedTimestamp, st.LastExpireTimestamp, st.TotalMsgExpired = s.lastMarkDeleteAdvanced, s.lastExpire, s.totalExpired
+	st.BlockedSubscriptionOnUnackedMsgs = s.blocked
 	if s.active != nil {
 		st.ActiveConsumerName = s.active.name
 	}
@@ -186,9 +189,14 @@ func (s *subscription) adminStats() admin.SubscriptionStats {
 		st.UnackedMessages += int64(c.unacked)
 		st.Consumers = append(st.Consumers, admin.ConsumerStats{
 			ConsumerName:                 c.name,
+			MsgOutCounter:                c.msgOut,
+			BytesOutCounter:              c.bytesOut,
 			AvailablePermits:             int(c.permits),
 			UnackedMessages:              c.unacked,
-			BlockedConsumerOnUnackedMsgs: c.blockedLocked(&s.t.b.cfg),
+			BlockedConsumerOnUnackedMsgs: c.blocked,
+			LastAckedTimestamp:           c.lastAcked,
+			LastConsumedTimestamp:        c.lastConsumed,
+			LastConsumedFlowTimestamp:    c.lastFlow,
 			Metadata:                     c.metadata,
 			Address:                      c.c.remote,
 			ConnectedSince:               c.since.UTC().Format(time.RFC3339Nano),
@@ -349,6 +357,12 @@ func (a adminBroker) CreateSubscription(ctx context.Context, n topicname.Name, n
 	if err != nil {
 		return err
 	}
+	return t.createSubscription(ctx, name, start)
+}
+
+// createSubscription adds a durable subscription at start (admin.ErrSubscriptionExists
+// if it is there).
+func (t *topic) createSubscription(ctx context.Context, name string, start admin.MessageID) error {
 	t.mu.Lock()
 	_, exists := t.subs[name]
 	t.mu.Unlock()
@@ -379,12 +393,18 @@ func (a adminBroker) DeleteSubscription(ctx context.Context, n topicname.Name, n
 	if err != nil {
 		return err
 	}
+	return s.t.deleteSubscription(ctx, s, force)
+}
+
+// deleteSubscription removes s and its cursor; unless force it refuses while consumers
+// are connected (force disconnects them).
+func (t *topic) deleteSubscription(ctx context.Context, s *subscription, force bool) error {
 	if s.hasConsumers() && !force {
 		return admin.ErrSubscriptionBusy
 	}
-	s.t.removeSubscription(s)
+	t.removeSubscription(s)
 	s.shutdown(true)
-	if err := s.t.ml.DeleteCursor(ctx, name); err != nil && !errors.Is(err, managedledger.ErrNoSuchCursor) {
+	if err := t.ml.DeleteCursor(ctx, s.name); err != nil && !errors.Is(err, managedledger.ErrNoSuchCursor) {
 		return err
 	}
 	return nil
@@ -411,18 +431,7 @@ func (a adminBroker) ExpireMessages(ctx context.Context, n topicname.Name, name 
 	if err != nil {
 		return err
 	}
-	cutoff, err := s.t.findPublishTime(ctx, time.Now().Add(-time.Duration(seconds)*time.Second).UnixMilli())
-	if err != nil {
-		return err
-	}
-	var expired []managedledger.Position
-	for p, ok := s.t.ml.Next(s.cursor.MarkDeleted()); ok && p.Compare(cutoff) < 0; p, ok = s.t.ml.Next(p) {
-		expired = append(expired, p)
-	}
-	if len(expired) > 0 {
-		err = s.cursor.Delete(expired...)
-	}
-	s.wake()
+	_, err = s.expireOlderThan(ctx, time.Duration(seconds)*time.Second)
 	return err
 }
 
@@ -465,6 +474,18 @@ func (a adminBroker) resetTo(ctx context.Context, s *subscription, pos managedle
 
 func (a adminBroker) PeekMessage(ctx context.Context, n topicname.Name, name string, nth int64) (*admin.Message, error) {
 	s, err := a.subscription(ctx, n, name)
+	if errors.Is(err, admin.ErrSubscriptionNotFound) {
+		// As Pulsar: peeking at a subscription that does not exist creates it at the
+		// earliest position (the backlog then is the whole topic).
+		var t *topic
+		if t, err = a.persistent(ctx, n); err != nil {
+			return nil, err
+		}
+		if err = t.createSubscription(ctx, name, admin.Earliest); err != nil && !errors.Is(err, admin.ErrSubscriptionExists) {
+			return nil, err
+		}
+		s, err = a.subscription(ctx, n, name)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -570,6 +591,22 @@ func (a adminBroker) ActiveBrokers(context.Context) ([]string, error) {
 func (a adminBroker) LeaderBroker(context.Context) (admin.BrokerInfo, error) {
 	return admin.BrokerInfo{BrokerID: a.b.brokerID(), ServiceURL: a.b.webURL}, nil
 }
+
+func (a adminBroker) DynamicConfigNames() []string { return a.b.DynamicConfigNames() }
+
+func (a adminBroker) DynamicConfigValues(ctx context.Context) (map[string]string, error) {
+	return a.b.res.DynamicConfiguration(ctx)
+}
+
+func (a adminBroker) UpdateDynamicConfig(ctx context.Context, name, value string) error {
+	return a.b.UpdateDynamicConfig(ctx, name, value)
+}
+
+func (a adminBroker) DeleteDynamicConfig(ctx context.Context, name string) error {
+	return a.b.DeleteDynamicConfig(ctx, name)
+}
+
+func (a adminBroker) RuntimeConfig() map[string]string { return a.b.RuntimeConfig() }
 
 // brokerID is "host:webPort", Pulsar's broker id.
 func (b *Broker) brokerID() string {

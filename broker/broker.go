@@ -47,7 +47,9 @@ type Options struct {
 
 // Broker serves the Pulsar binary protocol on one listener.
 type Broker struct {
-	cfg     Config
+	cfg     Config                 // as configured at start (file and flags)
+	live    atomic.Pointer[Config] // cfg with the dynamic overrides: see liveConfig
+	cfgMu   sync.Mutex             // serialises applyConfig
 	store   metadata.Store
 	mlf     *managedledger.Factory
 	res     *resources.Resources
@@ -111,6 +113,9 @@ func New(opts Options) (*Broker, error) {
 // Start listens on bindAddress:brokerServicePort (port 0 picks a free one) and serves
 // connections until Close. webPort is the HTTP port lookups advertise.
 func (b *Broker) Start(ctx context.Context, webPort int) error {
+	if err := b.reloadDynamicConfig(ctx); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
 	id, err := metadata.NextID(ctx, b.store, "/counters/broker-instance")
 	if err != nil {
 		return fmt.Errorf("broker: instance id: %w", err)
@@ -121,14 +126,22 @@ func (b *Broker) Start(ctx context.Context, webPort int) error {
 	if err != nil {
 		return fmt.Errorf("broker: listen %s: %w", addr, err)
 	}
+	changes, err := b.res.WatchPolicies(b.ctx)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("broker: %w", err)
+	}
 	b.ln = ln
 	port := ln.Addr().(*net.TCPAddr).Port
 	b.serviceURL = "pulsar://" + net.JoinHostPort(b.cfg.AdvertisedAddress, strconv.Itoa(port))
 	b.webURL = "http://" + net.JoinHostPort(b.cfg.AdvertisedAddress, strconv.Itoa(webPort))
-	b.wg.Add(3)
+	b.wg.Add(6)
 	go b.acceptLoop()
 	go b.inactiveTopicLoop()
 	go b.backlogQuotaLoop()
+	go b.policyWatchLoop(changes)
+	go b.messageExpiryLoop()
+	go b.subscriptionExpiryLoop()
 	return nil
 }
 

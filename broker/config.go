@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/magnetar/magnetar/resources"
 )
@@ -44,6 +45,17 @@ type Config struct {
 
 	BacklogQuotaCheckEnabled           bool `conf:"backlogQuotaCheckEnabled"`
 	BacklogQuotaCheckIntervalInSeconds int  `conf:"backlogQuotaCheckIntervalInSeconds"`
+
+	// MessageExpiryCheckIntervalInMinutes: how often message TTLs are enforced (every
+	// subscription's messages older than the topic's TTL are acknowledged).
+	MessageExpiryCheckIntervalInMinutes int `conf:"messageExpiryCheckIntervalInMinutes"`
+	// SubscriptionExpiryCheckIntervalInMinutes: how often subscriptions idle for longer
+	// than subscription_expiration_time_minutes are deleted.
+	SubscriptionExpiryCheckIntervalInMinutes int `conf:"subscriptionExpiryCheckIntervalInMinutes"`
+	// MessageExpiryCheckInterval and SubscriptionExpiryCheckInterval, when set, replace
+	// the two minute-granular keys above (tests check every few hundred milliseconds).
+	MessageExpiryCheckInterval      time.Duration
+	SubscriptionExpiryCheckInterval time.Duration
 
 	AcknowledgmentAtBatchIndexLevelEnabled bool  `conf:"acknowledgmentAtBatchIndexLevelEnabled"`
 	MaxUnackedMessagesPerConsumer          int   `conf:"maxUnackedMessagesPerConsumer"`
@@ -125,6 +137,9 @@ func DefaultConfig() Config {
 		BacklogQuotaCheckEnabled:           true,
 		BacklogQuotaCheckIntervalInSeconds: 60,
 
+		MessageExpiryCheckIntervalInMinutes:      5,
+		SubscriptionExpiryCheckIntervalInMinutes: 5,
+
 		AcknowledgmentAtBatchIndexLevelEnabled: true,
 		MaxUnackedMessagesPerConsumer:          50000,
 		DelayedDeliveryEnabled:                 true,
@@ -148,6 +163,22 @@ func DefaultConfig() Config {
 		EnableBrokerSideSubscriptionPatternEvaluation: true,
 		SubscriptionPatternMaxLength:                  50,
 	}
+}
+
+// messageExpiryEvery is the period of the message TTL check.
+func (c *Config) messageExpiryEvery() time.Duration {
+	if c.MessageExpiryCheckInterval > 0 {
+		return c.MessageExpiryCheckInterval
+	}
+	return time.Duration(c.MessageExpiryCheckIntervalInMinutes) * time.Minute
+}
+
+// subscriptionExpiryEvery is the period of the subscription expiration check.
+func (c *Config) subscriptionExpiryEvery() time.Duration {
+	if c.SubscriptionExpiryCheckInterval > 0 {
+		return c.SubscriptionExpiryCheckInterval
+	}
+	return time.Duration(c.SubscriptionExpiryCheckIntervalInMinutes) * time.Minute
 }
 
 // Validate reports settings that cannot work.

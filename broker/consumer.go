@@ -37,6 +37,14 @@ type consumer struct {
 	// acknowledged (set when the consumer joined others, unless out-of-order is allowed).
 	joinPos         *managedledger.Position
 	allowOutOfOrder bool
+	// blocked: too many unacknowledged messages (maxUnackedMessagesPerConsumer); set when
+	// unacked reaches the limit, cleared when it falls to half of it, as Pulsar does.
+	blocked bool
+
+	// Statistics (admin stats): counters and unix-ms timestamps of the last delivery,
+	// FLOW and acknowledgement.
+	msgOut, bytesOut                  int64
+	lastConsumed, lastFlow, lastAcked int64
 }
 
 func (c *conn) handleSubscribe(cmd *pb.CommandSubscribe) {
@@ -94,8 +102,15 @@ func (c *conn) subscribe(cs *consumer, cmd *pb.CommandSubscribe) {
 		fail(err)
 		return
 	}
+	if err := t.refreshPolicies(ctx); err != nil {
+		t.log.Debug("refresh policies", "err", err) // the known policies still apply
+	}
 	if err := c.b.checkConsumerSchema(ctx, t, cmd.GetSchema()); err != nil {
 		fail(err)
+		return
+	}
+	if limit := t.policies().MaxConsumersPerTopic; limit > 0 && t.consumerCount() >= limit {
+		fail(errorf(pb.ServerError_ConsumerBusy, "Topic reached max consumers limit"))
 		return
 	}
 	s, err := t.subscription(ctx, cmd)
@@ -118,6 +133,20 @@ func (c *conn) subscribe(cs *consumer, cmd *pb.CommandSubscribe) {
 	t.touch()
 }
 
+// consumerCount is the number of consumers on all the topic's subscriptions.
+func (t *topic) consumerCount() int {
+	t.mu.Lock()
+	subs := t.subscriptionList()
+	t.mu.Unlock()
+	n := 0
+	for _, s := range subs {
+		s.mu.Lock()
+		n += len(s.consumers)
+		s.mu.Unlock()
+	}
+	return n
+}
+
 // subscription returns the named subscription, creating it if needed: a durable one at
 // the initial position, a non-durable one (reader) at start_message_id, inclusive.
 func (t *topic) subscription(ctx context.Context, cmd *pb.CommandSubscribe) (*subscription, error) {
@@ -130,6 +159,10 @@ func (t *topic) subscription(ctx context.Context, cmd *pb.CommandSubscribe) (*su
 	if s := t.subs[name]; s != nil {
 		t.mu.Unlock()
 		return s, nil
+	}
+	if limit := t.policies().MaxSubscriptionsPerTopic; limit > 0 && len(t.subs) >= limit {
+		t.mu.Unlock()
+		return nil, errorf(pb.ServerError_NotAllowedError, "Exceed the maximum number of subscriptions of the topic: %s", t.key)
 	}
 	t.mu.Unlock()
 	durable := cmd.Durable == nil || cmd.GetDurable()
@@ -261,12 +294,6 @@ func (cs *consumer) closeByBroker(notify bool) {
 	}
 }
 
-// blockedLocked: a Shared consumer with too many unacknowledged messages gets no more
-// until it acknowledges some (maxUnackedMessagesPerConsumer).
-func (cs *consumer) blockedLocked(cfg *Config) bool {
-	return cfg.MaxUnackedMessagesPerConsumer > 0 && cs.unacked >= cfg.MaxUnackedMessagesPerConsumer
-}
-
 // mayReceiveLocked applies Key_Shared's rule for recently joined consumers.
 func (cs *consumer) mayReceiveLocked(s *subscription, pos managedledger.Position) bool {
 	if cs.joinPos == nil || pos.Compare(*cs.joinPos) < 0 {
@@ -297,8 +324,10 @@ func (c *conn) handleFlow(f *pb.CommandFlow) {
 		return
 	}
 	s := cs.sub
+	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	cs.permits += int64(f.GetMessagePermits())
+	cs.lastFlow, s.lastFlow = now, now
 	first := !cs.flowed
 	cs.flowed = true
 	failover := s.subType == pb.CommandSubscribe_Failover
@@ -327,6 +356,8 @@ func (s *subscription) ack(cs *consumer, a *pb.CommandAck) {
 	if s.cursor == nil {
 		return
 	}
+	before := s.cursor.MarkDeleted()
+	defer s.acked(cs, before)
 	batchAcks := s.t.b.cfg.AcknowledgmentAtBatchIndexLevelEnabled
 	if a.GetAckType() == pb.CommandAck_Cumulative {
 		ids := a.GetMessageId()
@@ -394,6 +425,19 @@ func (s *subscription) ack(cs *consumer, a *pb.CommandAck) {
 	}
 	s.mu.Unlock()
 	s.wake()
+}
+
+// acked records an acknowledgement's time, and whether it moved the mark-delete position.
+func (s *subscription) acked(cs *consumer, before managedledger.Position) {
+	now := time.Now().UnixMilli()
+	advanced := s.cursor.MarkDeleted().Compare(before) > 0
+	s.mu.Lock()
+	cs.lastAcked, s.lastAcked = now, now
+	if advanced {
+		s.lastMarkDeleteAdvanced = now
+	}
+	s.mu.Unlock()
+	s.touch()
 }
 
 // partialAck merges a batch-index ack set into the entry's stored one (a set bit means

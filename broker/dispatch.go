@@ -62,7 +62,7 @@ func (s *subscription) run() {
 func (s *subscription) dispatchOnce() bool {
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
-	cfg := &s.t.b.cfg
+	cfg := s.t.b.liveConfig()
 	s.mu.Lock()
 	if s.closed || len(s.consumers) == 0 {
 		s.mu.Unlock()
@@ -146,13 +146,50 @@ func (s *subscription) permitsLocked() int64 {
 		}
 		return s.active.permits
 	}
+	total := s.updateBlockedLocked()
+	if s.blocked {
+		return 0
+	}
 	var n int64
 	for _, c := range s.consumers {
-		if c.permits > 0 && !c.blockedLocked(&s.t.b.cfg) {
+		if c.permits > 0 && !c.blocked {
 			n += c.permits
 		}
 	}
+	if limit := s.t.policies().MaxUnackedMessagesPerSubscription; limit > 0 {
+		n = min(n, int64(limit-total)) // read no more than the limit lets through
+	}
 	return n
+}
+
+// updateBlockedLocked applies the unacknowledged-message limits of Shared and Key_Shared
+// subscriptions, as Pulsar does: a consumer holding maxUnackedMessagesPerConsumer
+// unacknowledged messages gets no more until it is down to half of that; the same for
+// the whole subscription with maxUnackedMessagesPerSubscription. It returns the
+// subscription's unacknowledged messages.
+func (s *subscription) updateBlockedLocked() int {
+	e := s.t.policies()
+	perConsumer, perSub := e.MaxUnackedMessagesPerConsumer, e.MaxUnackedMessagesPerSubscription
+	total := 0
+	for _, c := range s.consumers {
+		total += c.unacked
+		c.blocked = blockedState(c.blocked, c.unacked, perConsumer)
+	}
+	s.blocked = blockedState(s.blocked, total, perSub)
+	return total
+}
+
+// blockedState is the hysteresis of an unacknowledged-message limit (0: none).
+func blockedState(blocked bool, unacked, limit int) bool {
+	switch {
+	case limit <= 0:
+		return false
+	case unacked >= limit:
+		return true
+	case blocked:
+		return unacked > limit/2
+	}
+	return false
 }
 
 // dispatchEntryLocked delivers one entry to the consumer the subscription type picks,
@@ -169,7 +206,7 @@ func (s *subscription) dispatchEntryLocked(e managedledger.Entry, fromReplay boo
 		}
 	}
 	shared := !singleActive(s.subType)
-	if shared && err == nil && meta.HasDeliverAtTime && s.t.b.cfg.DelayedDeliveryEnabled &&
+	if shared && err == nil && meta.HasDeliverAtTime && s.t.policies().DelayedDelivery.Active &&
 		meta.DeliverAtTime > time.Now().UnixMilli() {
 		s.delayed.add(meta.DeliverAtTime, e.Pos)
 		return false
@@ -190,7 +227,7 @@ func (s *subscription) dispatchEntryLocked(e managedledger.Entry, fromReplay boo
 		if !fromReplay && s.replay.waiting(slot) {
 			break // an older message of this key waits: keep the key's order
 		}
-		if k := s.selector.pick(slot); k != nil && k.permits > 0 && k.mayReceiveLocked(s, e.Pos) {
+		if k := s.selector.pick(slot); k != nil && k.permits > 0 && !k.blocked && k.mayReceiveLocked(s, e.Pos) {
 			c = k
 		}
 	}
@@ -217,9 +254,10 @@ func (s *subscription) dispatchEntryLocked(e managedledger.Entry, fromReplay boo
 		c.slots[e.Pos] = slot
 	}
 	c.unacked += numMsgs
-	s.msgOut += int64(numMsgs)
-	s.t.msgOut.Add(int64(numMsgs))
-	s.t.bytesOut.Add(int64(len(e.Data)))
+	if limit := s.t.policies().MaxUnackedMessagesPerConsumer; shared && limit > 0 && c.unacked >= limit {
+		c.blocked = true
+	}
+	s.countOutLocked(c, numMsgs, len(e.Data))
 	return true
 }
 
@@ -228,7 +266,7 @@ func (s *subscription) nextSharedLocked() *consumer {
 	n := len(s.consumers)
 	for i := 0; i < n; i++ {
 		c := s.consumers[(s.rr+i)%n]
-		if c.permits > 0 && !c.blockedLocked(&s.t.b.cfg) {
+		if c.permits > 0 && !c.blocked {
 			s.rr = (s.rr + i + 1) % n
 			return c
 		}

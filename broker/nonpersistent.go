@@ -48,7 +48,5 @@ func (s *subscription) deliverLive(id int64, payload []byte, meta *wire.MetaSumm
 	}
 	c.c.w.sendMessage(wire.Wrap(cmd), payload)
 	c.permits -= int64(n)
-	s.msgOut += int64(n)
-	s.t.msgOut.Add(int64(n))
-	s.t.bytesOut.Add(int64(len(payload)))
+	s.countOutLocked(c, n, len(payload))
 }

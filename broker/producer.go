@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -106,6 +107,9 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 		fail(err)
 		return
 	}
+	if err := t.refreshPolicies(ctx); err != nil {
+		t.log.Debug("refresh policies", "err", err) // the known policies still apply
+	}
 	if sub := cmd.GetInitialSubscriptionName(); sub != "" && t.ml != nil {
 		if err := t.ensureSubscription(ctx, sub); err != nil {
 			fail(err)
@@ -188,6 +192,9 @@ func (t *topic) addProducer(p *producer) (ready bool, err error) {
 		} else {
 			return false, errorf(pb.ServerError_ProducerBusy, "Producer with name '%s' is already connected to topic", p.name)
 		}
+	}
+	if limit := t.policies().MaxProducersPerTopic; limit > 0 && len(t.producers) >= limit {
+		return false, errorf(pb.ServerError_ProducerBusy, "Topic reached max producers limit")
 	}
 	if p.hasTopicEpoch && p.mode != pb.ProducerAccessMode_Shared && p.topicEpoch < t.epoch {
 		return false, errorf(pb.ServerError_ProducerFenced, "Topic epoch has already moved. Current epoch: %d, Producer epoch: %d", t.epoch, p.topicEpoch)
@@ -342,6 +349,11 @@ func (p *producer) publish(s *pb.CommandSend, payload []byte) {
 		op.numMsgs = int(n)
 	}
 	t := p.t
+	if maxDelay := t.policies().DelayedDelivery.MaxDeliveryDelayInMillis; maxDelay > 0 && meta.HasDeliverAtTime &&
+		meta.DeliverAtTime-int64(meta.PublishTime) > maxDelay {
+		p.fail(op, pb.ServerError_NotAllowedError, fmt.Sprintf("Exceeds max allowed delivery delay of %d milliseconds", maxDelay))
+		return
+	}
 	if d := t.dedup; d != nil && (!meta.HasChunk || meta.ChunkID == meta.NumChunksFromMsg-1) {
 		if d.isDuplicate(p.name, int64(op.seq), int64(max(op.highest, op.seq))) {
 			op.ledger, op.entry = -1, -1

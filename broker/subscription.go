@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/magnetar/magnetar/managedledger"
@@ -46,11 +47,23 @@ type subscription struct {
 	redeliveries map[managedledger.Position]uint32
 	running      bool // dispatcher goroutine started
 	closed       bool
-	msgOut       int64
+	// blocked: the subscription's consumers together hold too many unacknowledged
+	// messages (maxUnackedMessagesPerSubscription): nothing is dispatched until they
+	// acknowledge down to half of the limit. Shared and Key_Shared only.
+	blocked bool
+
+	// Statistics: counters, and unix-ms timestamps (0 = never).
+	msgOut, bytesOut                   int64
+	lastConsumed, lastFlow, lastAcked  int64
+	lastMarkDeleteAdvanced, lastExpire int64
+	totalExpired                       int64
+	// lastActive (unix ms) is when a consumer last attached, detached or acknowledged:
+	// subscription expiration deletes subscriptions idle for longer than the policy.
+	lastActive atomic.Int64
 }
 
 func newSubscription(t *topic, name string, cursor *managedledger.Cursor, subType pb.CommandSubscribe_SubType) *subscription {
-	return &subscription{
+	s := &subscription{
 		t:            t,
 		name:         name,
 		cursor:       cursor,
@@ -60,6 +73,24 @@ func newSubscription(t *topic, name string, cursor *managedledger.Cursor, subTyp
 		stop:         make(chan struct{}),
 		redeliveries: map[managedledger.Position]uint32{},
 	}
+	s.touch()
+	return s
+}
+
+// touch records activity, for subscription expiration.
+func (s *subscription) touch() { s.lastActive.Store(time.Now().UnixMilli()) }
+
+// countOutLocked records a delivery of msgs messages (bytes long) to c.
+func (s *subscription) countOutLocked(c *consumer, msgs, bytes int) {
+	now := time.Now().UnixMilli()
+	c.msgOut += int64(msgs)
+	c.bytesOut += int64(bytes)
+	c.lastConsumed = now
+	s.msgOut += int64(msgs)
+	s.bytesOut += int64(bytes)
+	s.lastConsumed = now
+	s.t.msgOut.Add(int64(msgs))
+	s.t.bytesOut.Add(int64(bytes))
 }
 
 func (s *subscription) hasConsumers() bool {
@@ -75,10 +106,15 @@ func singleActive(t pb.CommandSubscribe_SubType) bool {
 
 // addConsumer attaches cs under the subscription type's rules.
 func (s *subscription) addConsumer(cs *consumer, subType pb.CommandSubscribe_SubType, ksMeta *pb.KeySharedMeta) error {
+	s.touch()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return errorf(pb.ServerError_ServiceNotReady, "subscription %s is closing", s.name)
+	}
+	if limit := s.t.policies().MaxConsumersPerSubscription; limit > 0 && len(s.consumers) >= limit {
+		s.mu.Unlock()
+		return errorf(pb.ServerError_ConsumerBusy, "Subscription reached max consumers limit")
 	}
 	if len(s.consumers) > 0 && subType != s.subType {
 		s.mu.Unlock()
@@ -217,6 +253,7 @@ const nonDurableGrace = time.Minute
 // detach is removeConsumer; with reset (a seek disconnects the consumers) a non-durable
 // subscription survives for a while: its consumers come back to the new position.
 func (s *subscription) detach(cs *consumer, reset bool) {
+	s.touch()
 	s.mu.Lock()
 	i := slices.Index(s.consumers, cs)
 	if i < 0 {

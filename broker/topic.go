@@ -25,7 +25,8 @@ type topic struct {
 	ml   *managedledger.ManagedLedger // nil for non-persistent topics
 	log  *slog.Logger
 
-	dedup *dedupState // nil unless deduplication is enabled
+	dedup *dedupState                         // nil unless deduplication is enabled
+	pol   atomic.Pointer[resources.Effective] // policies in force: see policies()
 
 	// lastEntryMsgs is the message count of the last stored entry, for the batch index
 	// GetLastMessageId reports.
@@ -61,6 +62,10 @@ func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, e *r
 		lastActive: time.Now(),
 		created:    time.Now(),
 	}
+	if e == nil {
+		e = &resources.Effective{}
+	}
+	t.pol.Store(e)
 	if ml != nil && e.DeduplicationEnabled {
 		t.dedup = newDedupState()
 	}

@@ -204,37 +204,29 @@ func (b *Broker) mayCreate(ctx context.Context, n topicname.Name, e *resources.E
 
 // inactiveTopicLoop deletes topics nobody uses, as Pulsar's
 // brokerDeleteInactiveTopicsEnabled does: no producers, no subscriptions, no traffic for
-// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds.
+// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds. The settings are dynamic.
 func (b *Broker) inactiveTopicLoop() {
 	defer b.wg.Done()
-	if !b.cfg.BrokerDeleteInactiveTopicsEnabled {
-		return
-	}
-	every := time.Duration(b.cfg.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
-	if every <= 0 {
-		return
-	}
-	maxIdle := every
-	if s := b.cfg.BrokerDeleteInactiveTopicsMaxInactiveDurationSeconds; s > 0 {
-		maxIdle = time.Duration(s) * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.ctx.Done():
-			return
-		case <-t.C:
+	b.every(func(c *Config) time.Duration {
+		if !c.BrokerDeleteInactiveTopicsEnabled {
+			return 0
+		}
+		return time.Duration(c.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
+	}, func() {
+		c := b.liveConfig()
+		maxIdle := time.Duration(c.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
+		if s := c.BrokerDeleteInactiveTopicsMaxInactiveDurationSeconds; s > 0 {
+			maxIdle = time.Duration(s) * time.Second
 		}
 		for _, tp := range b.topics.loaded() {
 			if tp.inactiveFor() < maxIdle {
 				continue
 			}
-			ctx, cancel := context.WithTimeout(b.ctx, requestTimeout)
+			ctx, cancel := b.requestContext()
 			if err := tp.deleteIfInactive(ctx, maxIdle); err != nil {
 				b.log.Warn("delete inactive topic", "topic", tp.key, "err", err)
 			}
 			cancel()
 		}
-	}
+	})
 }
