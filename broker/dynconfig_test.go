@@ -23,7 +23,9 @@ func TestWithOverrides(t *testing.T) {
 		wantErr   string
 	}{
 		{name: "boolean", overrides: map[string]string{"allowAutoTopicCreation": "false"},
-			check: func(c *Config, d resources.Defaults) bool { return !c.AllowAutoTopicCreation && !d.AllowAutoTopicCreation }},
+			check: func(c *Config, d resources.Defaults) bool {
+				return !c.AllowAutoTopicCreation && !d.AllowAutoTopicCreation
+			}},
 		{name: "boolean as Java reads it: anything but true is false",
 			overrides: map[string]string{"allowAutoSubscriptionCreation": `{"key/123":"https://example.com/"}`},
 			check:     func(c *Config, d resources.Defaults) bool { return !c.AllowAutoSubscriptionCreation }},
