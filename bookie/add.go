@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/magnetar/magnetar/bookie/crc32c"
 	"github.com/magnetar/magnetar/bookie/entrylog"
+	"github.com/magnetar/magnetar/bookie/journal"
 )
 
 // AddEntry implements Client: the entry is checked, put in the write cache and queued
@@ -16,40 +18,47 @@ func (b *Bookie) AddEntry(req *AddRequest, cb func(err error)) {
 		return
 	}
 	defer b.lifeMu.RUnlock()
-	if err := b.checkAdd(req); err != nil {
+	crc, err := b.checkAdd(req)
+	if err != nil {
 		b.stats.addRejected.Add(1)
 		cb(err)
 		return
 	}
 	b.stats.writeBytes.Add(int64(len(req.Header) + len(req.Data)))
-	b.jrnl.Add(req.LedgerID, req.EntryID, req.LastAddConfirmed, req.Header, req.Data, cb)
+	b.jrnl.Add(journal.Entry{LedgerID: req.LedgerID, EntryID: req.EntryID, LastAddConfirmed: req.LastAddConfirmed,
+		Header: req.Header, Data: req.Data, DataCRC: crc}, cb)
 }
 
 // checkAdd admits an add (size, ids, read-only, master key, fence) and puts it in the
-// write cache; the caller then queues it to the journal.
-func (b *Bookie) checkAdd(req *AddRequest) error {
+// write cache; the caller then queues it to the journal. It returns the data's CRC-32C
+// (computed here if the caller did not give it).
+func (b *Bookie) checkAdd(req *AddRequest) (uint32, error) {
 	if n := len(req.Header) + len(req.Data); n > b.cfg.MaxEntrySize {
-		return fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, n, b.cfg.MaxEntrySize, ErrTooLarge)
+		return 0, fmt.Errorf("ledger %d entry %d: %d bytes, limit %d: %w", req.LedgerID, req.EntryID, n, b.cfg.MaxEntrySize, ErrTooLarge)
 	}
 	if req.LedgerID < 0 || req.EntryID < 0 {
-		return fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry)
+		return 0, fmt.Errorf("ledger %d entry %d: negative id: %w", req.LedgerID, req.EntryID, ErrNoSuchEntry)
 	}
 	if b.readOnly.Load() {
-		return ErrReadOnly
+		return 0, ErrReadOnly
+	}
+	crc := req.DataCRC
+	if !req.HasDataCRC {
+		crc = crc32c.Checksum(req.Data)
 	}
 	ls, err := b.lockLedgerForWrite(req.LedgerID, req.MasterKey)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer ls.mu.Unlock()
 	if ls.fenced.Load() && !req.Recovery {
-		return fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced)
+		return 0, fmt.Errorf("ledger %d: %w", req.LedgerID, ErrFenced)
 	}
 	ls.raiseLAC(req.LastAddConfirmed)
-	if !b.wcache.put(req.LedgerID, req.EntryID, entryParts{req.Header, req.Data}, b.closed.Load) {
-		return ErrClosed
+	if !b.wcache.put(req.LedgerID, req.EntryID, entryParts{req.Header, req.Data, crc}, b.closed.Load) {
+		return 0, ErrClosed
 	}
-	return nil
+	return crc, nil
 }
 
 // readStored returns an entry from the write cache, the read cache or the entry logs.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/magnetar/magnetar/bookie/crc32c"
 	"github.com/magnetar/magnetar/bookie/entrylog"
 	"github.com/magnetar/magnetar/bookie/index"
 	"github.com/magnetar/magnetar/bookie/journal"
@@ -162,7 +163,8 @@ func (b *Bookie) replayRecord(r journal.Record) error {
 		return err
 	}
 	ls.raiseLAC(r.LastAddConfirmed)
-	if b.wcache.putNoWait(r.LedgerID, r.EntryID, entryParts{data: append([]byte(nil), r.Data...)}) {
+	d := append([]byte(nil), r.Data...)
+	if b.wcache.putNoWait(r.LedgerID, r.EntryID, entryParts{data: d, crc: crc32c.Checksum(d)}) {
 		var cp journal.Position
 		set := b.wcache.swap(&b.swapGen, func() { cp = r.End })
 		if err := b.flushSet(set, cp); err != nil {

@@ -42,6 +42,12 @@ type AddRequest struct {
 	// producer's bytes reach the journal without first being copied into one buffer. It
 	// is kept by reference like Data.
 	Header []byte
+	// DataCRC is the CRC-32C (Castagnoli) of Data, if HasDataCRC: a caller that computed
+	// it anyway saves the bookie reading Data for it (the journal and the entry logs
+	// derive their checksums from it; see package crc32c). A wrong value makes the
+	// entry's records read as corrupt.
+	DataCRC    uint32
+	HasDataCRC bool
 }
 
 // ReadFlags modify a read.

@@ -99,7 +99,7 @@ func (b *Bookie) flushSetLocked(set *cacheSet, cp journal.Position) (err error) 
 				b.writerUsage = map[int64]int64{}
 			}
 			e := l.entries[eid]
-			loc, err := b.writer.Append(lid, eid, e.hdr, e.data)
+			loc, err := b.writer.Append(lid, eid, e.hdr, e.data, e.crc)
 			if err != nil {
 				return fmt.Errorf("bookie: flush: %w", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/magnetar/magnetar/bookie/crc32c"
 	"github.com/magnetar/magnetar/bookie/entrylog"
 	"github.com/magnetar/magnetar/bookie/index"
 	"github.com/magnetar/magnetar/metadata"
@@ -199,7 +200,7 @@ func (b *Bookie) compact(ctx context.Context, id uint64, live map[int64]bool) (i
 		if err != nil || !ok || cur != loc {
 			return err // superseded by a later copy, or deleted
 		}
-		to, err := w.Append(lid, eid, nil, data)
+		to, err := w.Append(lid, eid, nil, data, crc32c.Checksum(data))
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // testConfig is a bookie in fresh temp dirs, with background flush and GC slowed down so
@@ -63,11 +65,15 @@ func data(l, e int64) []byte {
 
 // entryReq is the add of entry e of ledger l with the LAC trailing by one. Odd entries
 // come as the ledger client sends them, a header and the data, which the bookie must
-// store and return as one entry.
+// store and return as one entry; every third comes with its data's CRC, from which the
+// bookie derives its records' checksums.
 func entryReq(l, e int64) AddRequest {
 	r := AddRequest{LedgerID: l, EntryID: e, LastAddConfirmed: e - 1, MasterKey: key, Data: data(l, e)}
 	if e%2 == 1 {
 		r.Header, r.Data = r.Data[:7], r.Data[7:]
+	}
+	if e%3 == 0 {
+		r.DataCRC, r.HasDataCRC = crc32c.Checksum(r.Data), true
 	}
 	return r
 }

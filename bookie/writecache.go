@@ -32,8 +32,11 @@ type cachedLedger struct {
 }
 
 // entryParts is an entry as an add brought it: an optional header (the ledger client's
-// frame header), then the data, both kept by reference.
-type entryParts struct{ hdr, data []byte }
+// frame header), then the data, both kept by reference, and the data's CRC-32C.
+type entryParts struct {
+	hdr, data []byte
+	crc       uint32
+}
 
 func (e entryParts) len() int { return len(e.hdr) + len(e.data) }
 

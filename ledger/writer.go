@@ -43,6 +43,7 @@ type pendingAdd struct {
 	w           *writer
 	entryID     int64
 	hdr, data   []byte // the frame: its header, then the caller's data (not copied)
+	dataCRC     uint32 // of data, passed on so bookies need not compute it again
 	size        int
 	cb          func(int64, error)
 	wset        uint64 // ensemble positions of the write set
@@ -141,7 +142,7 @@ func (w *writer) append(data []byte, cb func(int64, error)) {
 	w.appended += int64(len(data))
 	pa.cb, pa.size = cb, len(data)
 	sealFrame(hdr, dataCRC, w.lid, pa.entryID, w.lacV, w.appended)
-	pa.hdr, pa.data = hdr, data
+	pa.hdr, pa.data, pa.dataCRC = hdr, data, dataCRC
 	pa.wset = writeSetMask(pa.entryID, w.ensSize, w.wq)
 	w.pending.push(pa)
 	if w.changing {
@@ -190,7 +191,8 @@ func (w *writer) prepareSends(pa *pendingAdd) {
 		s := &pa.sends[i]
 		s.idx = int((pa.entryID + int64(i)) % int64(w.ensSize))
 		s.bk = w.ens[s.idx]
-		s.req = bookie.AddRequest{LedgerID: w.lid, EntryID: pa.entryID, LastAddConfirmed: w.lacV, MasterKey: w.key, Header: pa.hdr, Data: pa.data}
+		s.req = bookie.AddRequest{LedgerID: w.lid, EntryID: pa.entryID, LastAddConfirmed: w.lacV, MasterKey: w.key,
+			Header: pa.hdr, Data: pa.data, DataCRC: pa.dataCRC, HasDataCRC: true}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 func entry(l, e int64, n int) []byte {
@@ -36,7 +38,7 @@ func writeSome(t *testing.T, logs *Logs, n int) (*Writer, []written) {
 		if i%2 == 1 { // as the ledger client's frames come: header, then data
 			hdr, data = data[:5], data[5:]
 		}
-		loc, err := w.Append(l, e, hdr, data)
+		loc, err := w.Append(l, e, hdr, data, crc32c.Checksum(data))
 		if err != nil {
 			t.Fatal(err)
 		}

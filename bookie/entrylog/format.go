@@ -15,7 +15,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 const (
@@ -26,10 +27,7 @@ const (
 	RecordOverhead = frameHeader + idsSize
 )
 
-var (
-	magic      = [8]byte{'M', 'G', 'E', 'L', 'O', 'G', 0, 1}
-	castagnoli = crc32.MakeTable(crc32.Castagnoli)
-)
+var magic = [8]byte{'M', 'G', 'E', 'L', 'O', 'G', 0, 1}
 
 // ErrCorrupt is returned for a record that fails its checks.
 var ErrCorrupt = errors.New("entrylog: corrupt record")
@@ -42,18 +40,20 @@ type Location struct {
 }
 
 // putRecord encodes a record of the payload hdr+data into rec, which is exactly
-// RecordOverhead+len(hdr)+len(data) long.
-func putRecord(rec []byte, ledgerID, entryID int64, hdr, data []byte) {
+// RecordOverhead+len(hdr)+len(data) long. dataCRC is the CRC-32C of data: the record's
+// checksum is derived from it, so data is copied without being read again.
+func putRecord(rec []byte, ledgerID, entryID int64, hdr, data []byte, dataCRC uint32) {
 	binary.BigEndian.PutUint32(rec, uint32(idsSize+len(hdr)+len(data)))
 	binary.BigEndian.PutUint64(rec[frameHeader:], uint64(ledgerID))
 	binary.BigEndian.PutUint64(rec[frameHeader+8:], uint64(entryID))
-	copy(rec[RecordOverhead+copy(rec[RecordOverhead:], hdr):], data)
-	binary.BigEndian.PutUint32(rec[4:], recordCRC(rec))
+	n := RecordOverhead + copy(rec[RecordOverhead:], hdr)
+	copy(rec[n:], data)
+	crc := crc32c.Update(crc32c.Checksum(rec[:4]), rec[frameHeader:n])
+	binary.BigEndian.PutUint32(rec[4:], crc32c.Combine(crc, dataCRC, int64(len(data))))
 }
 
 func recordCRC(rec []byte) uint32 {
-	crc := crc32.Update(0, castagnoli, rec[:4])
-	return crc32.Update(crc, castagnoli, rec[frameHeader:])
+	return crc32c.Update(crc32c.Checksum(rec[:4]), rec[frameHeader:])
 }
 
 // decodeRecord checks a whole record and returns its ids and payload (aliasing rec).

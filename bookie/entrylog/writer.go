@@ -26,12 +26,12 @@ func (w *Writer) ID() uint64 { return w.id }
 // Size is the log's length including buffered records.
 func (w *Writer) Size() int64 { return w.a.Offset() }
 
-// Append buffers a record of the entry hdr+data (hdr may be empty) and returns where
-// it will be.
-func (w *Writer) Append(ledgerID, entryID int64, hdr, data []byte) (Location, error) {
+// Append buffers a record of the entry hdr+data (hdr may be empty), given dataCRC, the
+// CRC-32C of data, and returns where it will be.
+func (w *Writer) Append(ledgerID, entryID int64, hdr, data []byte, dataCRC uint32) (Location, error) {
 	size := RecordOverhead + len(hdr) + len(data)
 	loc := Location{LogID: w.id, Offset: w.a.Offset(), Size: uint32(size)}
-	putRecord(w.a.Next(size), ledgerID, entryID, hdr, data)
+	putRecord(w.a.Next(size), ledgerID, entryID, hdr, data, dataCRC)
 	if w.a.Buffered() >= writeBufferSize {
 		if err := w.a.Flush(); err != nil {
 			return Location{}, fmt.Errorf("entrylog: append to log %d: %w", w.id, err)

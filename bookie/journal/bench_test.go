@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/magnetar/magnetar/bookie/appendfile"
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // BenchmarkJournal measures, in one run and on one disk, (a) the raw rate of
@@ -30,6 +31,7 @@ func BenchmarkJournal(b *testing.B) {
 	}
 	defer j.Close()
 	data := make([]byte, entrySize)
+	crc := crc32c.Checksum(data)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.SetBytes(entrySize)
@@ -46,7 +48,7 @@ func BenchmarkJournal(b *testing.B) {
 				if e >= int64(b.N) {
 					return
 				}
-				j.Add(int64(a), e, e-1, nil, data, cb)
+				j.Add(Entry{LedgerID: int64(a), EntryID: e, LastAddConfirmed: e - 1, Data: data, DataCRC: crc}, cb)
 				if err := <-done; err != nil {
 					b.Error(err)
 					return

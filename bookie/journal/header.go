@@ -4,11 +4,11 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 
 	"github.com/magnetar/magnetar/bookie/appendfile"
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // A segment starts with a header block:
@@ -35,14 +35,14 @@ func putHeader(b []byte, seq uint64) {
 	clear(b)
 	copy(b, segmentMagic[:])
 	binary.BigEndian.PutUint64(b[8:], seq)
-	binary.BigEndian.PutUint32(b[16:], crc32.Checksum(b[:16], castagnoli))
+	binary.BigEndian.PutUint32(b[16:], crc32c.Checksum(b[:16]))
 }
 
 // recordSeed is the CRC every record of segment seq starts from.
 func recordSeed(seq uint64) uint32 {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], seq)
-	return crc32.Checksum(b[:], castagnoli)
+	return crc32c.Checksum(b[:])
 }
 
 // segmentFormat reads the start of segment seq: where its records start and their CRC
@@ -56,7 +56,7 @@ func segmentFormat(f *os.File, seq uint64) (dataStart int64, seed uint32, err er
 	if n < len(segmentMagic) || [8]byte(b[:8]) != segmentMagic {
 		return 0, 0, nil // legacy (or empty)
 	}
-	if n < len(b) || binary.BigEndian.Uint32(b[16:]) != crc32.Checksum(b[:16], castagnoli) ||
+	if n < len(b) || binary.BigEndian.Uint32(b[16:]) != crc32c.Checksum(b[:16]) ||
 		binary.BigEndian.Uint64(b[8:]) != seq {
 		return 0, 0, errBadHeader
 	}

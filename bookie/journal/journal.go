@@ -57,11 +57,22 @@ func (o *Options) ensureDefaults() {
 	}
 }
 
+// Entry is what Add journals: its payload is Header (may be empty) followed by Data.
+type Entry struct {
+	LedgerID, EntryID, LastAddConfirmed int64
+	Header, Data                        []byte
+	// DataCRC is the CRC-32C of Data: the record's checksum is derived from it (see
+	// package crc32c), so the journal copies Data without reading it again.
+	DataCRC uint32
+}
+
+// size is the entry's record size.
+func (e *Entry) size() int { return RecordOverhead + len(e.Header) + len(e.Data) }
+
 // op is one queued add, kept by value in the queue so that queuing allocates nothing.
 type op struct {
-	ledgerID, entryID, lac int64
-	hdr, data              []byte
-	cb                     func(error)
+	Entry
+	cb func(error)
 }
 
 // Journal is an open journal. Add is safe for concurrent use.
@@ -148,12 +159,11 @@ func Open(opts Options, from Position, replayFn func(Record) error) (*Journal, e
 	return j, nil
 }
 
-// Add queues a record whose payload is hdr followed by data (hdr may be empty: the
-// caller's header saves it joining the two); cb runs once it is durable (nil) or failed.
-// cb runs on the journal's callback goroutine and must not block long. hdr and data are
-// not retained after cb.
-func (j *Journal) Add(ledgerID, entryID, lac int64, hdr, data []byte, cb func(error)) {
-	if n := len(hdr) + len(data); n > j.opts.MaxPayload {
+// Add queues a record of e; cb runs once it is durable (nil) or failed. cb runs on the
+// journal's callback goroutine and must not block long. e's slices are not retained
+// after cb.
+func (j *Journal) Add(e Entry, cb func(error)) {
+	if n := len(e.Header) + len(e.Data); n > j.opts.MaxPayload {
 		j.stats.failed.Add(1)
 		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, j.opts.MaxPayload))
 		return
@@ -169,7 +179,7 @@ func (j *Journal) Add(ledgerID, entryID, lac int64, hdr, data []byte, cb func(er
 		cb(err)
 		return
 	}
-	j.queue = append(j.queue, op{ledgerID: ledgerID, entryID: entryID, lac: lac, hdr: hdr, data: data, cb: cb})
+	j.queue = append(j.queue, op{Entry: e, cb: cb})
 	j.mu.Unlock()
 	select {
 	case j.wake <- struct{}{}:

@@ -8,6 +8,8 @@ import (
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // payload is a record's deterministic content, so replay can check every byte.
@@ -53,7 +55,7 @@ func addAll(t *testing.T, j *Journal, ledgerID int64, first, n int64, size int) 
 		if e%2 == 1 {
 			hdr, p = p[:min(len(p), 36)], p[min(len(p), 36):]
 		}
-		j.Add(ledgerID, e, e-1, hdr, p, func(err error) {
+		j.Add(Entry{LedgerID: ledgerID, EntryID: e, LastAddConfirmed: e - 1, Header: hdr, Data: p, DataCRC: crc32c.Checksum(p)}, func(err error) {
 			if err != nil {
 				errs <- err
 			}
@@ -138,18 +140,18 @@ func TestCallbackErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 1)
-	j.Add(1, 0, -1, nil, make([]byte, 1001), func(err error) { errc <- err })
+	j.Add(Entry{LedgerID: 1, LastAddConfirmed: -1, Data: make([]byte, 1001)}, func(err error) { errc <- err })
 	if err := <-errc; !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("oversized add: %v, want ErrTooLarge", err)
 	}
-	j.Add(1, 0, -1, make([]byte, 36), make([]byte, 1000-35), func(err error) { errc <- err })
+	j.Add(Entry{LedgerID: 1, LastAddConfirmed: -1, Header: make([]byte, 36), Data: make([]byte, 1000-35)}, func(err error) { errc <- err })
 	if err := <-errc; !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("add oversized by its header: %v, want ErrTooLarge", err)
 	}
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	j.Add(1, 0, -1, nil, []byte("x"), func(err error) { errc <- err })
+	j.Add(Entry{LedgerID: 1, LastAddConfirmed: -1, Data: []byte("x")}, func(err error) { errc <- err })
 	if err := <-errc; !errors.Is(err, ErrClosed) {
 		t.Fatalf("add after close: %v, want ErrClosed", err)
 	}

@@ -3,7 +3,8 @@ package journal
 import (
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // A record on disk:
@@ -21,8 +22,6 @@ const (
 	RecordOverhead = frameHeader + bodyHeader
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
 // Errors of decoding; replay stops at the first record that fails.
 var (
 	errEndOfData = errors.New("journal: end of data")
@@ -38,17 +37,18 @@ type Record struct {
 	Pos, End Position
 }
 
-// putRecord encodes one record of the payload hdr+data into b, which is exactly
-// RecordOverhead+len(hdr)+len(data) long; seed is the segment's CRC seed.
-func putRecord(b []byte, seed uint32, ledgerID, entryID, lac int64, hdr, data []byte) {
-	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(hdr)+len(data)))
-	binary.BigEndian.PutUint64(b[frameHeader:], uint64(ledgerID))
-	binary.BigEndian.PutUint64(b[frameHeader+8:], uint64(entryID))
-	binary.BigEndian.PutUint64(b[frameHeader+16:], uint64(lac))
-	copy(b[RecordOverhead+copy(b[RecordOverhead:], hdr):], data)
-	crc := crc32.Update(seed, castagnoli, b[:4])
-	crc = crc32.Update(crc, castagnoli, b[frameHeader:])
-	binary.BigEndian.PutUint32(b[4:], crc)
+// putRecord encodes e as one record into b, which is exactly e.size() long; seed is the
+// segment's CRC seed. The data is copied, not read again: its CRC extends the checksum.
+func putRecord(b []byte, seed uint32, e *Entry) {
+	binary.BigEndian.PutUint32(b, uint32(bodyHeader+len(e.Header)+len(e.Data)))
+	binary.BigEndian.PutUint64(b[frameHeader:], uint64(e.LedgerID))
+	binary.BigEndian.PutUint64(b[frameHeader+8:], uint64(e.EntryID))
+	binary.BigEndian.PutUint64(b[frameHeader+16:], uint64(e.LastAddConfirmed))
+	n := RecordOverhead + copy(b[RecordOverhead:], e.Header)
+	copy(b[n:], e.Data)
+	crc := crc32c.Update(seed, b[:4])
+	crc = crc32c.Update(crc, b[frameHeader:n])
+	binary.BigEndian.PutUint32(b[4:], crc32c.Combine(crc, e.DataCRC, int64(len(e.Data))))
 }
 
 // decodeRecord decodes the record at the start of b, in a segment whose CRC seed is seed.
@@ -70,8 +70,8 @@ func decodeRecord(b []byte, seed uint32, maxBody int) (r Record, size int, err e
 		return r, 0, errTorn
 	}
 	body := b[frameHeader : frameHeader+n]
-	crc := crc32.Update(seed, castagnoli, b[:4])
-	crc = crc32.Update(crc, castagnoli, body)
+	crc := crc32c.Update(seed, b[:4])
+	crc = crc32c.Update(crc, body)
 	if crc != binary.BigEndian.Uint32(b[4:]) {
 		return r, 0, errTorn
 	}

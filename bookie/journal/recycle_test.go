@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/magnetar/magnetar/bookie/crc32c"
 )
 
 // files counts the segment and spare files in dir.
@@ -146,7 +148,7 @@ func TestLegacySegment(t *testing.T) {
 	for e := int64(0); e < 10; e++ {
 		p := payload(4, e, 200)
 		rec := make([]byte, RecordOverhead+len(p))
-		putRecord(rec, 0, 4, e, e-1, nil, p)
+		putRecord(rec, 0, &Entry{LedgerID: 4, EntryID: e, LastAddConfirmed: e - 1, Data: p, DataCRC: crc32c.Checksum(p)})
 		buf = append(buf, rec...)
 	}
 	if err := os.WriteFile(segmentName(dir, 1), buf, 0o644); err != nil {

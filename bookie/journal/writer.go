@@ -135,13 +135,13 @@ func (j *Journal) spare() []op {
 func (j *Journal) writeBatch(ops []op) error {
 	for i := range ops {
 		o := &ops[i]
-		size := RecordOverhead + len(o.hdr) + len(o.data)
+		size := o.size()
 		if !j.w.empty() && j.w.off()+int64(size+frameHeader) > j.opts.SegmentSize {
 			if err := j.roll(); err != nil {
 				return err
 			}
 		}
-		putRecord(j.w.a.Next(size), j.w.seed, o.ledgerID, o.entryID, o.lac, o.hdr, o.data)
+		putRecord(j.w.a.Next(size), j.w.seed, &o.Entry)
 		j.stats.bytes.Add(int64(size))
 		if j.w.a.Buffered() >= j.opts.MaxBatchBytes {
 			if err := j.flush(); err != nil {
