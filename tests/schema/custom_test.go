@@ -2,7 +2,6 @@ package schemae2e
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/apache/pulsar-client-go/pulsar"
@@ -136,17 +135,22 @@ type kv struct {
 // properties name both sides. INLINE payloads are [keyLen][key][valueLen][value];
 // SEPARATED payloads hold the value alone and the key travels as the message key.
 func keyValueSchema(encoding string) pulsar.Schema {
-	value := pulsar.NewJSONSchema(userDef, nil).GetSchemaInfo()
+	return keyValueSchemaOf(pulsar.NewJSONSchema(userDef, nil), encoding)
+}
+
+// keyValueSchemaOf is KeyValueSchema<String, value>; kv.Value holds the value.
+func keyValueSchemaOf(value pulsar.Schema, encoding string) pulsar.Schema {
+	vi := value.GetSchemaInfo()
 	data := binary.BigEndian.AppendUint32(nil, 0)
-	data = binary.BigEndian.AppendUint32(data, uint32(len(value.Schema)))
-	data = append(data, value.Schema...)
+	data = binary.BigEndian.AppendUint32(data, uint32(len(vi.Schema)))
+	data = append(data, vi.Schema...)
 	return &customSchema{
 		info: &pulsar.SchemaInfo{
 			Name: "KeyValue", Type: pulsar.KeyValue, Schema: string(data),
 			Properties: map[string]string{
 				"kv.encoding.type": encoding,
 				"key.schema.name":  "String", "key.schema.type": "STRING", "key.schema.properties": "{}",
-				"value.schema.name": "JSON", "value.schema.type": "JSON", "value.schema.properties": "{}",
+				"value.schema.name": vi.Name, "value.schema.type": typeName(vi.Type), "value.schema.properties": "{}",
 			},
 		},
 		encode: func(v any) ([]byte, error) {
@@ -154,7 +158,7 @@ func keyValueSchema(encoding string) pulsar.Schema {
 			if !ok {
 				return nil, fmt.Errorf("KEY_VALUE schema: %T is not a kv", v)
 			}
-			val, err := json.Marshal(p.Value)
+			val, err := value.Encode(p.Value)
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +185,7 @@ func keyValueSchema(encoding string) pulsar.Schema {
 				}
 				p.Key = string(key)
 			}
-			return json.Unmarshal(data, &p.Value)
+			return value.Decode(data, &p.Value)
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,6 +38,15 @@ type server struct {
 // test ends.
 func startServer(t *testing.T) *server {
 	t.Helper()
+	s, stop := launch(t, t.TempDir())
+	t.Cleanup(stop)
+	return s
+}
+
+// launch runs standalone.Run on free ports with its data in dir and connects the clients;
+// stop closes the client and shuts the standalone down cleanly (it may be called twice).
+func launch(t *testing.T, dir string) (s *server, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *standalone.Server, 1)
 	done := make(chan error, 1)
@@ -46,14 +56,14 @@ func startServer(t *testing.T) *server {
 	}
 	go func() {
 		done <- standalone.Run(ctx, standalone.Options{
-			DataDir:    t.TempDir(),
+			DataDir:    dir,
 			BrokerPort: -1,
 			WebPort:    -1,
 			Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 			Ready:      func(s *standalone.Server) { ready <- s },
 		})
 	}()
-	s := &server{t: t}
+	s = &server{t: t}
 	select {
 	case s.srv = <-ready:
 	case err := <-done:
@@ -63,24 +73,37 @@ func startServer(t *testing.T) *server {
 		cancel()
 		t.Fatal("standalone not ready after 30s")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("standalone shutdown: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("standalone did not stop within 30s")
-		}
+	client, err := pulsar.NewClient(pulsar.ClientOptions{
+		URL:               s.srv.BrokerURL,
+		OperationTimeout:  15 * time.Second,
+		ConnectionTimeout: 5 * time.Second,
+		Logger:            clientLogger(),
 	})
-	s.client = newClient(t, s.srv.BrokerURL)
-	admin, err := pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: s.srv.WebURL})
 	if err != nil {
+		cancel()
+		t.Fatalf("client: %v", err)
+	}
+	s.client = client
+	if s.admin, err = pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: s.srv.WebURL}); err != nil {
+		cancel()
 		t.Fatalf("admin client: %v", err)
 	}
-	s.admin = admin
-	return s
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			client.Close()
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("standalone shutdown: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Error("standalone did not stop within 30s")
+			}
+		})
+	}
+	return s, stop
 }
 
 // newClient returns an official client of url, closed when the test ends (before the
@@ -316,4 +339,11 @@ func send(t *testing.T, p pulsar.Producer, msg *pulsar.ProducerMessage) pulsar.M
 		t.Fatalf("send on %s: %v", p.Topic(), err)
 	}
 	return id
+}
+
+// testCtx is a context for one operation, cancelled when the test ends.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	t.Cleanup(cancel)
+	return ctx
 }
