@@ -134,3 +134,43 @@ func TestMultiSchemaProducer(t *testing.T) {
 		Name string `avro:"name"`
 	}{"after"}})
 }
+
+// TestInvalidSchemas: a producer or consumer whose schema is malformed for its type is
+// refused with IncompatibleSchema (Pulsar's InvalidSchemaDataException), and nothing is
+// registered.
+func TestInvalidSchemas(t *testing.T) {
+	s := startServer(t)
+	raw := func(typ pulsar.SchemaType, data string, props map[string]string) pulsar.Schema {
+		return &customSchema{
+			info:   &pulsar.SchemaInfo{Name: "bad", Type: typ, Schema: data, Properties: props},
+			encode: func(v any) ([]byte, error) { return nil, fmt.Errorf("not for sending") },
+			decode: func([]byte, any) error { return nil },
+		}
+	}
+	cases := []struct {
+		name   string
+		schema pulsar.Schema
+	}{
+		{"AVRO not JSON", raw(pulsar.AVRO, "not json", nil)},
+		{"AVRO record without fields", raw(pulsar.AVRO, `{"type":"record","name":"X"}`, nil)},
+		{"AVRO unknown type", raw(pulsar.AVRO, `{"type":"record","name":"X","fields":[{"name":"a","type":"nosuchtype"}]}`, nil)},
+		{"PROTOBUF not Avro", raw(pulsar.PROTOBUF, `{"type":"message"}`, nil)},
+		{"PROTOBUF_NATIVE garbage", raw(pulsar.ProtoNative, `{"fileDescriptorSet":"AAAA","rootMessageTypeName":"x.Y"}`, nil)},
+		{"INT32 with a definition", raw(pulsar.INT32, "int", nil)},
+		{"STRING with a definition", raw(pulsar.STRING, "utf-8", nil)},
+		{"KEY_VALUE truncated", raw(pulsar.KeyValue, "\x00\x00", map[string]string{"key.schema.type": "STRING", "value.schema.type": "STRING"})},
+		{"KEY_VALUE bad value", raw(pulsar.KeyValue, "\x00\x00\x00\x00\x00\x00\x00\x03{{{",
+			map[string]string{"key.schema.type": "STRING", "value.schema.type": "AVRO", "kv.encoding.type": "INLINE"})},
+		{"unknown type number", raw(pulsar.SchemaType(99), "", nil)},
+	}
+	for _, tc := range cases {
+		topic := "persistent://public/default/" + unique("invalid")
+		_, err := s.producer(topic, tc.schema)
+		wantIncompatible(t, "producer with "+tc.name, err)
+		_, err = s.consumer(topic, "sub", tc.schema)
+		wantIncompatible(t, "consumer with "+tc.name, err)
+		if reg, ok := s.latestSchema(topic); ok {
+			t.Errorf("%s registered %+v", tc.name, reg)
+		}
+	}
+}

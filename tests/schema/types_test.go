@@ -120,59 +120,65 @@ func TestTypesRoundTrip(t *testing.T) {
 			kv{"k2", user{"edsger", 72}}, viaConsumer[kv], kv{"", user{"edsger", 72}}, "KEY_VALUE",
 			`{"key":"","value":` + kvValueDef + `}`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := *s
-			s.t = t
-			topic := "persistent://public/default/" + unique("type-"+tc.name)
-			p := s.mustProducer(topic, tc.schema())
-			consumerSchema := tc.schema()
-			c := s.mustConsumer(topic, "round-trip", consumerSchema)
-			send(t, p, &pulsar.ProducerMessage{Key: tc.key, Value: tc.value})
-			m := receive(t, c)
-			got, err := tc.decode(m, consumerSchema)
-			if err != nil {
-				t.Fatalf("decode %v: %v", m.Payload(), err)
-			}
-			if !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("decoded %#v, want %#v", got, tc.want)
-			}
-			if tc.key != "" && m.Key() != tc.key {
-				t.Errorf("message key %q, want %q", m.Key(), tc.key)
-			}
+	// Over a pulsar:// URL the client looks topics up and fetches schemas with binary
+	// commands (GET_SCHEMA); over the web service URL it does both over HTTP.
+	lookups := []struct{ name, url string }{{"binary", s.srv.BrokerURL}, {"http", s.srv.WebURL}}
+	for _, lookup := range lookups {
+		for _, tc := range cases {
+			t.Run(lookup.name+"/"+tc.name, func(t *testing.T) {
+				s := *s
+				s.t = t
+				s.client = newClient(t, lookup.url)
+				topic := "persistent://public/default/" + unique("type-"+tc.name)
+				p := s.mustProducer(topic, tc.schema())
+				consumerSchema := tc.schema()
+				c := s.mustConsumer(topic, "round-trip", consumerSchema)
+				send(t, p, &pulsar.ProducerMessage{Key: tc.key, Value: tc.value})
+				m := receive(t, c)
+				got, err := tc.decode(m, consumerSchema)
+				if err != nil {
+					t.Fatalf("decode %v: %v", m.Payload(), err)
+				}
+				if !reflect.DeepEqual(got, tc.want) {
+					t.Errorf("decoded %#v, want %#v", got, tc.want)
+				}
+				if tc.key != "" && m.Key() != tc.key {
+					t.Errorf("message key %q, want %q", m.Key(), tc.key)
+				}
 
-			reg, ok := s.latestSchema(topic)
-			if tc.restType == "" {
-				if ok {
-					t.Errorf("registry holds %+v for a producer without a stored schema", reg)
+				reg, ok := s.latestSchema(topic)
+				if tc.restType == "" {
+					if ok {
+						t.Errorf("registry holds %+v for a producer without a stored schema", reg)
+					}
+					if len(m.SchemaVersion()) != 0 {
+						t.Errorf("message carries schema version %x; want none", m.SchemaVersion())
+					}
+					return
 				}
-				if len(m.SchemaVersion()) != 0 {
-					t.Errorf("message carries schema version %x; want none", m.SchemaVersion())
+				if !ok {
+					t.Fatalf("registry has no schema for %s", topic)
 				}
-				return
-			}
-			if !ok {
-				t.Fatalf("registry has no schema for %s", topic)
-			}
-			if reg.Type != tc.restType || reg.Version != 0 {
-				t.Errorf("registry shows %s version %d, want %s version 0", reg.Type, reg.Version, tc.restType)
-			}
-			if reg.Data != tc.restData {
-				t.Errorf("registry shows definition\n%s\nwant\n%s", reg.Data, tc.restData)
-			}
-			if want := versionBytes(reg.Version); !bytes.Equal(m.SchemaVersion(), want) {
-				t.Errorf("message carries schema version %x, want %x", m.SchemaVersion(), want)
-			}
-			if reg.Type == "KEY_VALUE" {
-				enc := consumerSchema.GetSchemaInfo().Properties["kv.encoding.type"]
-				if reg.Properties["kv.encoding.type"] != enc || reg.Properties["value.schema.type"] != "JSON" {
-					t.Errorf("registry properties %v; want kv.encoding.type %s, value.schema.type JSON", reg.Properties, enc)
+				if reg.Type != tc.restType || reg.Version != 0 {
+					t.Errorf("registry shows %s version %d, want %s version 0", reg.Type, reg.Version, tc.restType)
 				}
-			}
-			if all := s.allSchemas(topic); len(all) != 1 {
-				t.Errorf("%d versions after one producer and one consumer with the same schema: %+v", len(all), all)
-			}
-		})
+				if reg.Data != tc.restData {
+					t.Errorf("registry shows definition\n%s\nwant\n%s", reg.Data, tc.restData)
+				}
+				if want := versionBytes(reg.Version); !bytes.Equal(m.SchemaVersion(), want) {
+					t.Errorf("message carries schema version %x, want %x", m.SchemaVersion(), want)
+				}
+				if reg.Type == "KEY_VALUE" {
+					enc := consumerSchema.GetSchemaInfo().Properties["kv.encoding.type"]
+					if reg.Properties["kv.encoding.type"] != enc || reg.Properties["value.schema.type"] != "JSON" {
+						t.Errorf("registry properties %v; want kv.encoding.type %s, value.schema.type JSON", reg.Properties, enc)
+					}
+				}
+				if all := s.allSchemas(topic); len(all) != 1 {
+					t.Errorf("%d versions after one producer and one consumer with the same schema: %+v", len(all), all)
+				}
+			})
+		}
 	}
 }
 
