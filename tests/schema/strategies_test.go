@@ -109,7 +109,7 @@ func TestStrategies(t *testing.T) {
 			s.setNamespaceStrategy(ns, strategy)
 			for _, ev := range evolutions {
 				topic := fmt.Sprintf("persistent://%s/%s", ns, unique(strings.ReplaceAll(ev.name, " ", "-")))
-				runEvolution(&s, topic, ev.chain, ev.want[strategy])
+				runEvolution(&s, strategy, topic, ev.chain, ev.want[strategy])
 			}
 		})
 	}
@@ -117,7 +117,7 @@ func TestStrategies(t *testing.T) {
 
 // runEvolution brings the chain's versions to topic as producers and checks each outcome
 // against want (one '+' or '-' per version after the first).
-func runEvolution(s *server, topic string, chain []string, want string) {
+func runEvolution(s *server, strategy utils.SchemaCompatibilityStrategy, topic string, chain []string, want string) {
 	t := s.t
 	t.Helper()
 	if len(want) > len(chain)-1 {
@@ -128,6 +128,15 @@ func runEvolution(s *server, topic string, chain []string, want string) {
 	for i, w := range want {
 		version := chain[i+1]
 		what := fmt.Sprintf("%s: producer with %q after %q", topic, version, chain[:i+1])
+		// The admin API's compatibility check answers what the producer will meet.
+		res, err := s.admin.Schemas().TestCompatibilityWithPostSchemaPayload(topic, utils.PostSchemaPayload{
+			SchemaType: "AVRO", Schema: evolveSchema(t, version).GetSchemaInfo().Schema})
+		if err != nil {
+			t.Errorf("%s: compatibility check: %v", what, err)
+		} else if res.IsCompatibility != (w == '+') || res.SchemaCompatibilityStrategy != strategy {
+			t.Errorf("%s: compatibility check says %v under %s; want %v under %s",
+				what, res.IsCompatibility, res.SchemaCompatibilityStrategy, w == '+', strategy)
+		}
 		p, err := s.producer(topic, evolveSchema(t, version))
 		if w == '-' {
 			wantIncompatible(t, what, err)
