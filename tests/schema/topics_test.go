@@ -2,6 +2,7 @@ package schemae2e
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/apache/pulsar-client-go/pulsar"
@@ -125,5 +126,59 @@ func TestSchemasSurviveRestart(t *testing.T) {
 	var got evolvedUser
 	if err := receive(t, c).GetSchemaValue(&got); err != nil || got != (evolvedUser{"before", 1}) {
 		t.Errorf("message from before the restart: %+v, %v", got, err)
+	}
+}
+
+// TestConcurrentProducers: producers that connect at once with the same new schema share
+// one version, and producers with different compatible schemas each get their own: the
+// registry's compare-and-set loses no registration and makes no duplicate.
+func TestConcurrentProducers(t *testing.T) {
+	s := startServer(t)
+	same := "persistent://public/default/" + unique("concurrent-same")
+	mixed := "persistent://public/default/" + unique("concurrent-mixed")
+	s.mustProducer(mixed, evolveSchema(t, "name"))
+	fields := []string{"a", "b", "c", "d", "e", "f"}
+	nameSchema := evolveSchema(t, "name")
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(fields))
+	for _, f := range fields {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			p, err := s.client.CreateProducer(pulsar.ProducerOptions{Topic: same, Schema: nameSchema})
+			if err != nil {
+				errs <- fmt.Errorf("same schema: %w", err)
+				return
+			}
+			p.Close()
+		}()
+		go func() {
+			defer wg.Done()
+			def := `{"type":"record","name":"User","namespace":"magnetar.evolve","fields":[{"name":"name","type":"string"},` +
+				`{"name":"` + f + `","type":"int","default":0}]}`
+			p, err := s.client.CreateProducer(pulsar.ProducerOptions{Topic: mixed, Schema: pulsar.NewAvroSchema(def, nil)})
+			if err != nil {
+				errs <- fmt.Errorf("schema with field %s: %w", f, err)
+				return
+			}
+			p.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(s.allSchemas(same)); n != 1 {
+		t.Errorf("%d versions after %d producers with one schema, want 1", n, len(fields))
+	}
+	all := s.allSchemas(mixed)
+	if len(all) != 1+len(fields) {
+		t.Errorf("%d versions after %d compatible new schemas, want %d", len(all), len(fields), 1+len(fields))
+	}
+	for i, v := range all {
+		if v.Version != int64(i) {
+			t.Errorf("version %d at position %d: versions must count up without gaps", v.Version, i)
+		}
 	}
 }
