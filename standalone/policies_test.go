@@ -301,6 +301,14 @@ func TestRetention(t *testing.T) {
 	if after := e.stats(t, kept).StorageSize; after != before {
 		t.Fatalf("storage size of a topic with unlimited retention went from %d to %d", before, after)
 	}
+	// Retention taken away from the loaded topic: its consumed ledgers go at once.
+	if err := e.admin.Namespaces().SetRetention(keepNS, utils.RetentionPolicies{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "trimmed after retention was removed", func() (bool, string) {
+		s := e.stats(t, kept).StorageSize
+		return s < before, fmt.Sprintf("storage %d (was %d)", s, before)
+	})
 
 	// A 1 MB quota: 40 acknowledged messages of 64 KiB (8 ledgers of 5) shrink to the
 	// newest ledgers, about 1 MB, and the reader sees only the newest messages.
