@@ -175,3 +175,32 @@ func TestBufferIsAligned(t *testing.T) {
 		}
 	}
 }
+
+// Where the file system refuses direct I/O (at open, or at the first write) the file is
+// written buffered, the same way.
+func TestBufferedFallback(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	a, err := Create(path, Align)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := disableDirect(a.f); err != nil {
+		t.Fatal(err)
+	}
+	a.direct = false
+	want := pattern(3, 5000)
+	a.Append(want[:1000])
+	if err := a.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	a.Append(want[1000:])
+	if err := a.Truncate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); !bytes.Equal(got, want) {
+		t.Fatalf("buffered file: %d bytes, want %d", len(got), len(want))
+	}
+}
