@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,7 @@ type cliBroker struct {
 	admin.Broker
 	mu     sync.Mutex
 	topics map[string]bool
+	config map[string]string
 }
 
 func (b *cliBroker) Topics(_ context.Context, ns topicname.Namespace, d topicname.Domain) ([]string, error) {
@@ -67,6 +69,31 @@ func (b *cliBroker) ActiveBrokers(context.Context) ([]string, error) {
 	return []string{"localhost:8080"}, nil
 }
 func (b *cliBroker) HealthCheck(context.Context) error { return nil }
+
+func (b *cliBroker) DynamicConfigNames() []string { return []string{"allowAutoTopicCreation"} }
+func (b *cliBroker) DynamicConfigValues(context.Context) (map[string]string, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.config), nil
+}
+func (b *cliBroker) UpdateDynamicConfig(_ context.Context, name, value string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if name != "allowAutoTopicCreation" {
+		return &resources.Error{Kind: resources.ErrInvalid, Reason: "Can't update non-dynamic configuration " + name}
+	}
+	b.config[name] = value
+	return nil
+}
+func (b *cliBroker) DeleteDynamicConfig(_ context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.config, name)
+	return nil
+}
+func (b *cliBroker) RuntimeConfig() map[string]string {
+	return map[string]string{"clusterName": "standalone"}
+}
 func (b *cliBroker) Lookup(context.Context, topicname.Name, string) (admin.LookupData, error) {
 	return admin.LookupData{BrokerURL: "pulsar://localhost:6650"}, nil
 }
@@ -85,7 +112,7 @@ func server(t *testing.T) string {
 	if err := res.Bootstrap(ctx, "standalone", resources.ClusterData{ServiceURL: "http://localhost:8080"}); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(admin.New(res, &cliBroker{topics: map[string]bool{}}))
+	srv := httptest.NewServer(admin.New(res, &cliBroker{topics: map[string]bool{}, config: map[string]string{}}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
@@ -149,6 +176,14 @@ func TestCommands(t *testing.T) {
 		{[]string{"tenants", "delete", "acme"}, "", ""},
 		{[]string{"brokers", "list"}, "localhost:8080\n", ""},
 		{[]string{"brokers", "healthcheck"}, "ok\n", ""},
+		{[]string{"brokers", "list-dynamic-config"}, "allowAutoTopicCreation\n", ""},
+		{[]string{"brokers", "update-dynamic-config", "--config", "allowAutoTopicCreation", "--value", "false"}, "", ""},
+		{[]string{"brokers", "get-all-dynamic-config"}, `{"allowAutoTopicCreation":"false"}`, ""},
+		{[]string{"brokers", "update-dynamic-config", "--config", "clusterName", "--value", "x"}, "",
+			"Can't update non-dynamic configuration clusterName (HTTP 412)"},
+		{[]string{"brokers", "delete-dynamic-config", "--config", "allowAutoTopicCreation"}, "", ""},
+		{[]string{"brokers", "get-all-dynamic-config", "-o", "json"}, `{}`, ""},
+		{[]string{"brokers", "get-runtime-config"}, `{"clusterName":"standalone"}`, ""},
 		{[]string{"tenants", "list", "-o", "yaml"}, "", "unknown output format"},
 		{[]string{"namespaces", "set-retention", "public/default", "--size", "ten", "--time", "1h"}, "", "invalid size"},
 	}
