@@ -431,8 +431,7 @@ func (a adminBroker) ExpireMessages(ctx context.Context, n topicname.Name, name 
 	if err != nil {
 		return err
 	}
-	_, err = s.expireOlderThan(ctx, time.Duration(seconds)*time.Second)
-	return err
+	return s.expireOlderThan(ctx, time.Duration(seconds)*time.Second)
 }
 
 func (a adminBroker) ResetCursorToTime(ctx context.Context, n topicname.Name, name string, ts int64) error {

@@ -75,33 +75,63 @@ func (t *topic) expireByTTL(ctx context.Context) {
 	if ttl <= 0 {
 		return
 	}
+	var backlogged []*subscription
 	for _, s := range t.durableSubscriptions() {
-		if _, err := s.expireOlderThan(ctx, time.Duration(ttl)*time.Second); err != nil &&
-			!errors.Is(err, managedledger.ErrClosed) {
+		if s.cursor.Backlog() > 0 {
+			backlogged = append(backlogged, s)
+		}
+	}
+	if len(backlogged) == 0 {
+		return
+	}
+	last, ok, err := t.lastPublishedBefore(ctx, time.Now().Add(-time.Duration(ttl)*time.Second))
+	if err != nil {
+		t.log.Warn("message expiry", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	for _, s := range backlogged {
+		if err := s.expireThrough(last); err != nil && !errors.Is(err, managedledger.ErrClosed) {
 			t.log.Warn("message expiry", "sub", s.name, "err", err)
 		}
 	}
 }
 
 // expireOlderThan acknowledges every message of the subscription published more than
-// age ago and returns how many entries that took off its backlog.
-func (s *subscription) expireOlderThan(ctx context.Context, age time.Duration) (int64, error) {
+// age ago.
+func (s *subscription) expireOlderThan(ctx context.Context, age time.Duration) error {
 	if s.cursor == nil {
-		return 0, nil
+		return nil
 	}
-	t := s.t
-	// The first entry young enough to stay: everything before it expires.
-	keep, err := t.findPublishTime(ctx, time.Now().Add(-age).UnixMilli())
+	last, ok, err := s.t.lastPublishedBefore(ctx, time.Now().Add(-age))
+	if err != nil || !ok {
+		return err
+	}
+	return s.expireThrough(last)
+}
+
+// lastPublishedBefore is the position of the last entry published before t (ok is
+// false when there is none). Entries are in publish-time order.
+func (t *topic) lastPublishedBefore(ctx context.Context, before time.Time) (managedledger.Position, bool, error) {
+	keep, err := t.findPublishTime(ctx, before.UnixMilli()) // the first entry young enough to stay
 	if err != nil {
-		return 0, err
+		return managedledger.Position{}, false, err
 	}
 	last, ok := t.positionBefore(keep)
-	if !ok || last.Compare(s.cursor.MarkDeleted()) <= 0 {
-		return 0, nil
+	return last, ok, nil
+}
+
+// expireThrough acknowledges everything up to and including last (the messages the
+// TTL expired), counting them in the subscription's stats.
+func (s *subscription) expireThrough(last managedledger.Position) error {
+	if last.Compare(s.cursor.MarkDeleted()) <= 0 {
+		return nil
 	}
 	before := s.cursor.Backlog()
 	if err := s.cursor.MarkDelete(last); err != nil {
-		return 0, err
+		return err
 	}
 	expired := max(before-s.cursor.Backlog(), 0)
 	now := time.Now().UnixMilli()
@@ -111,7 +141,7 @@ func (s *subscription) expireOlderThan(ctx context.Context, age time.Duration) (
 	s.lastMarkDeleteAdvanced = now
 	s.mu.Unlock()
 	s.wake()
-	return expired, nil
+	return nil
 }
 
 // positionBefore is the position of the entry just before pos (pos may be the position
