@@ -582,7 +582,7 @@ func TestDeduplicationNamespacePolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	topic := "persistent://" + ns + "/dedup"
-	c, err := e.client.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	c, err := e.client.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", AckWithResponse: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -597,11 +597,34 @@ func TestDeduplicationNamespacePolicy(t *testing.T) {
 			t.Fatalf("send seq %d: %v", seq, err)
 		}
 	}
-	if got := strings.Join(texts(receiveN(t, c, 4, 10*time.Second)), ","); got != "0,1,2,3" {
+	msgs := receiveN(t, c, 4, 10*time.Second)
+	if got := strings.Join(texts(msgs), ","); got != "0,1,2,3" {
 		t.Fatalf("received %s; want 0,1,2,3 (duplicates dropped)", got)
+	}
+	for _, m := range msgs {
+		if err := c.Ack(m); err != nil {
+			t.Fatal(err)
+		}
 	}
 	expectNone(t, c, 500*time.Millisecond)
 	if st := e.stats(t, topic); st.DeDuplicationStatus != "Enabled" {
 		t.Fatalf("deduplicationStatus = %q; want Enabled", st.DeDuplicationStatus)
+	}
+
+	// Turned off while the topic is in use: it reloads without deduplication, the
+	// clients reconnect, and a repeated sequence id is stored again.
+	if err := e.admin.Namespaces().SetDeduplicationStatus(ns, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "deduplication off", func() (bool, string) {
+		st := e.stats(t, topic).DeDuplicationStatus
+		return st == "Disabled", st
+	})
+	seq := int64(2)
+	if _, err := p.Send(testContext(t), &pulsar.ProducerMessage{Payload: []byte("2 again"), SequenceID: &seq}); err != nil {
+		t.Fatal(err)
+	}
+	if got := texts(receiveN(t, c, 1, 10*time.Second)); got[0] != "2 again" {
+		t.Fatalf("after deduplication was turned off got %v; want the repeated message", got)
 	}
 }
