@@ -32,7 +32,8 @@ type File struct {
 	base   int64 // a multiple of Align
 	// written is how much of buf[:n] is in the file (the rewritten partial block).
 	written int
-	bufSize int // the buffer's size when it is not holding one large record
+	bufSize int    // the buffer's size when it is not holding one large record
+	mem     []byte // the memory mapping buf lives in; nil when buf is on the Go heap
 }
 
 // Create creates path, which must not exist, with a buffer of bufSize bytes (rounded up
@@ -57,8 +58,24 @@ func Overwrite(path string, bufSize int) (*File, error) {
 }
 
 func newFile(f *os.File, direct bool, bufSize int) *File {
-	bufSize = alignUp(max(bufSize, Align))
-	return &File{f: f, direct: direct, buf: alignedBuf(bufSize), bufSize: bufSize}
+	a := &File{f: f, direct: direct, bufSize: alignUp(max(bufSize, Align))}
+	a.resize(a.bufSize)
+	return a
+}
+
+// resize replaces the buffer by one of size bytes holding the same buf[:n]. A buffer of
+// a huge page or more is mapped apart from the Go heap and backed by huge pages where
+// the kernel can (see mapBuf): a direct write pins every page of the buffer it writes
+// from and hands the device one segment per physically contiguous run, so with 4 KiB
+// pages a 4 MiB write costs a thousand pins and several requests, with 2 MiB pages two.
+func (a *File) resize(size int) {
+	nb, mem := mapBuf(size)
+	if nb == nil {
+		nb = alignedBuf(size)
+	}
+	copy(nb, a.buf[:a.n])
+	unmapBuf(a.mem)
+	a.buf, a.mem = nb, mem
 }
 
 // Direct reports whether writes bypass the page cache.
@@ -70,13 +87,14 @@ func (a *File) Offset() int64 { return a.base + int64(a.n) }
 // Buffered is the number of appended bytes not yet written.
 func (a *File) Buffered() int { return a.n - a.written }
 
+// Available is how many bytes Next can return without growing the buffer.
+func (a *File) Available() int { return len(a.buf) - a.n }
+
 // Next returns the next k bytes of the file, to be filled by the caller before the next
 // call, growing the buffer if they do not fit.
 func (a *File) Next(k int) []byte {
 	if a.n+k > len(a.buf) {
-		nb := alignedBuf(alignUp(max(a.n+k, 2*len(a.buf))))
-		copy(nb, a.buf[:a.n])
-		a.buf = nb
+		a.resize(alignUp(max(a.n+k, 2*len(a.buf))))
 	}
 	b := a.buf[a.n : a.n+k : a.n+k]
 	a.n += k
@@ -102,9 +120,7 @@ func (a *File) Flush() error {
 	a.base += int64(full)
 	a.n, a.written = tail, tail
 	if len(a.buf) > 2*a.bufSize { // do not pin the buffer a huge record grew
-		nb := alignedBuf(a.bufSize)
-		copy(nb, a.buf[:a.n])
-		a.buf = nb
+		a.resize(a.bufSize)
 	}
 	return nil
 }
@@ -132,13 +148,15 @@ func (a *File) Truncate() error {
 	return nil
 }
 
-// Close syncs and closes the file. The file keeps the padding of its last block (see
-// Truncate).
+// Close syncs and closes the file and frees its buffer; the File is not used after.
+// The file keeps the padding of its last block (see Truncate).
 func (a *File) Close() error {
 	err := a.Sync()
 	if cerr := a.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("appendfile: close %s: %w", a.f.Name(), cerr)
 	}
+	unmapBuf(a.mem)
+	a.buf, a.mem, a.n, a.written = nil, nil, 0, 0
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -37,6 +38,8 @@ func TestAppendsReadBack(t *testing.T) {
 		{"record larger than the buffer", 4096, []step{{size: 17, flush: true}, {size: 100000, sync: true}, {size: 5, sync: true}}},
 		{"flush with nothing new", 4096, []step{{size: 33, sync: true}, {sync: true}, {flush: true}, {size: 1, sync: true}}},
 		{"never flushed before close", 1 << 20, []step{{size: 123}, {size: 4567}}},
+		{"mapped buffer grown by a large record and shrunk", 2 << 20, []step{
+			{size: 1000, sync: true}, {size: 5<<20 + 17, flush: true}, {size: 300, sync: true}, {size: 3 << 20}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -164,6 +167,22 @@ func TestCreateRefusesExistingFile(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(path); string(b) != "old" {
 		t.Fatalf("existing file changed to %q", b)
+	}
+}
+
+// Buffers of a huge page or more are mapped apart from the Go heap, aligned to a huge
+// page (on Linux).
+func TestLargeBufferIsMapped(t *testing.T) {
+	a, err := Create(filepath.Join(t.TempDir(), "f"), 4<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	if a.mem == nil || uintptrOf(a.buf)%hugePage != 0 || len(a.buf) != 4<<20 {
+		t.Fatalf("4 MiB buffer: mapped %v, address mod 2 MiB %d, len %d", a.mem != nil, uintptrOf(a.buf)%hugePage, len(a.buf))
 	}
 }
 

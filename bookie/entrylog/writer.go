@@ -30,6 +30,11 @@ func (w *Writer) Size() int64 { return w.a.Offset() }
 // CRC-32C of data, and returns where it will be.
 func (w *Writer) Append(ledgerID, entryID int64, hdr, data []byte, dataCRC uint32) (Location, error) {
 	size := RecordOverhead + len(hdr) + len(data)
+	if size > w.a.Available() && w.a.Buffered() > 0 { // write first rather than grow the buffer
+		if err := w.a.Flush(); err != nil {
+			return Location{}, fmt.Errorf("entrylog: append to log %d: %w", w.id, err)
+		}
+	}
 	loc := Location{LogID: w.id, Offset: w.a.Offset(), Size: uint32(size)}
 	putRecord(w.a.Next(size), ledgerID, entryID, hdr, data, dataCRC)
 	if w.a.Buffered() >= writeBufferSize {

@@ -141,6 +141,11 @@ func (j *Journal) writeBatch(ops []op) error {
 				return err
 			}
 		}
+		if size > j.w.a.Available() && j.w.a.Buffered() > 0 { // write first rather than grow the buffer
+			if err := j.flush(); err != nil {
+				return err
+			}
+		}
 		putRecord(j.w.a.Next(size), j.w.seed, &o.Entry)
 		j.stats.bytes.Add(int64(size))
 		if j.w.a.Buffered() >= j.opts.MaxBatchBytes {
