@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/magnetar/magnetar/bookie/crc32c"
 )
@@ -300,5 +301,31 @@ func writeAt(t *testing.T, path string, off int64, b []byte) {
 	defer f.Close()
 	if _, err := f.WriteAt(b, off); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A callback may add again (as a ledger client resending does) without deadlocking the
+// journal.
+func TestCallbackMayAdd(t *testing.T) {
+	j, err := Open(Options{Dir: t.TempDir()}, Position{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	done := make(chan error, 1)
+	j.Add(Entry{LedgerID: 1, Data: []byte("first")}, func(err error) {
+		if err != nil {
+			done <- err
+			return
+		}
+		j.Add(Entry{LedgerID: 1, EntryID: 1, Data: []byte("second")}, func(err error) { done <- err })
+	})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an add from a callback never completed")
 	}
 }
