@@ -32,28 +32,28 @@ func Combine(crcA, crcB uint32, lenB int64) uint32 {
 // In the bit-reversed representation the most significant bit (1<<31) is x^0.
 const one = 1 << 31
 
-// mulMod returns a*b modulo the polynomial.
+// mulMod returns a*b modulo the polynomial, without branches on the data (lengths vary
+// from entry to entry, so branches on them mispredict).
 func mulMod(a, b uint32) uint32 {
 	var p uint32
-	for m := uint32(one); m != 0; m >>= 1 {
-		if a&m != 0 {
-			p ^= b
-		}
-		if b&1 != 0 {
-			b = b>>1 ^ poly
-		} else {
-			b >>= 1
-		}
+	for i := 0; i < 32; i++ {
+		p ^= b & -(a >> 31)
+		a <<= 1
+		b = b>>1 ^ poly&-(b&1)
 	}
 	return p
 }
 
-// pow2 holds x^(2^k) modulo the polynomial, k = 0..63.
-var pow2 = func() (t [64]uint32) {
-	p := uint32(one >> 1) // x^1
+// shifts[k][d] is x^(8 * d * 16^k) modulo the polynomial: the factor that shifts a CRC
+// by d*16^k bytes. A length is then one factor per hexadecimal digit.
+var shifts = func() (t [16][16]uint32) {
+	x8 := uint32(one >> 8) // x^8: shifts by one byte
 	for k := range t {
-		t[k] = p
-		p = mulMod(p, p)
+		t[k][0] = one
+		for d := 1; d < 16; d++ {
+			t[k][d] = mulMod(t[k][d-1], x8)
+		}
+		x8 = mulMod(t[k][15], x8) // x^(8 * 16^(k+1))
 	}
 	return t
 }()
@@ -61,9 +61,9 @@ var pow2 = func() (t [64]uint32) {
 // xPow8n returns x^(8n) modulo the polynomial: the factor that shifts a CRC by n bytes.
 func xPow8n(n int64) uint32 {
 	r := uint32(one)
-	for k := 3; n != 0; k, n = k+1, n>>1 { // 8n = n<<3: start at x^(2^3)
-		if n&1 != 0 {
-			r = mulMod(pow2[k], r)
+	for k := 0; n != 0; k, n = k+1, n>>4 {
+		if d := n & 15; d != 0 {
+			r = mulMod(r, shifts[k][d])
 		}
 	}
 	return r
