@@ -1,0 +1,142 @@
+// Package javae2e runs programs of the Pulsar Java client (run.sh, PatternConsumer.java;
+// the client's version is in pom.xml) against a standalone started in the test process.
+// It needs a JDK 17+ and Maven: run.sh fetches the client through Maven the first time.
+package javae2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/pulsar-client-go/pulsar"
+	plog "github.com/apache/pulsar-client-go/pulsar/log"
+	"github.com/sirupsen/logrus"
+
+	"github.com/magnetar/magnetar/standalone"
+)
+
+// TestJavaPatternConsumer: the Java client's pattern consumer finds a topic created after
+// it subscribed through the broker's topic-list watch (PIP-179).
+func TestJavaPatternConsumer(t *testing.T) {
+	srv := startStandalone(t)
+	const prefix = "persistent://public/default/jwatch-"
+	produce(t, srv.BrokerURL, prefix+"old", "old")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./run.sh", "PatternConsumer", srv.BrokerURL, prefix)
+	// run.sh's children (Maven, the JVM) go with it when the test gives up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("run.sh: %v", err)
+	}
+	// Once the consumer has the old topic's message, create the new topic (with the Go
+	// client: the Java client's own producer is not what is tested here).
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		if line == "ready" {
+			produce(t, srv.BrokerURL, prefix+"new", "new")
+		}
+	}
+	err = cmd.Wait()
+	t.Logf("Java pattern consumer ran %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatalf("PatternConsumer: %v\nstderr:\n%s", err, tail(errOut.String(), 4000))
+	}
+	for _, want := range []string{"received old from " + prefix + "old", "received new from " + prefix + "new", "OK"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// startStandalone runs standalone.Run on free ports with its data in t.TempDir() until the
+// test ends.
+func startStandalone(t *testing.T) *standalone.Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *standalone.Server, 1)
+	done := make(chan error, 1)
+	level := slog.LevelWarn
+	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	go func() {
+		done <- standalone.Run(ctx, standalone.Options{
+			DataDir:    t.TempDir(),
+			BrokerPort: -1,
+			WebPort:    -1,
+			Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+			Ready:      func(s *standalone.Server) { ready <- s },
+		})
+	}()
+	var srv *standalone.Server
+	select {
+	case srv = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("standalone exited before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("standalone not ready after 30s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("standalone shutdown: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("standalone did not stop within 30s")
+		}
+	})
+	return srv
+}
+
+// produce publishes one message with the Go client (creating the topic).
+func produce(t *testing.T, url, topic, payload string) {
+	t.Helper()
+	l := logrus.New()
+	l.SetLevel(logrus.ErrorLevel)
+	c, err := pulsar.NewClient(pulsar.ClientOptions{URL: url, OperationTimeout: 15 * time.Second,
+		Logger: plog.NewLoggerWithLogrus(l)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	p, err := c.CreateProducer(pulsar.ProducerOptions{Topic: topic})
+	if err != nil {
+		t.Fatalf("producer on %s: %v", topic, err)
+	}
+	defer p.Close()
+	if _, err := p.Send(context.Background(), &pulsar.ProducerMessage{Payload: []byte(payload)}); err != nil {
+		t.Fatalf("send to %s: %v", topic, err)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
