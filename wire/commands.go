@@ -124,7 +124,13 @@ func NewPartitionedMetadataFailed(requestID uint64, code pb.ServerError, msg str
 
 // NewProducerSuccess answers PRODUCER. lastSequenceID is -1 for a producer
 // with no prior messages; schemaVersion may be nil.
+//
+// schema_version is always present (empty without a schema), as Pulsar sends it: the Java
+// client refuses a PRODUCER_SUCCESS without it.
 func NewProducerSuccess(requestID uint64, producerName string, lastSequenceID int64, schemaVersion []byte) *pb.BaseCommand {
+	if schemaVersion == nil {
+		schemaVersion = []byte{}
+	}
 	return Wrap(&pb.CommandProducerSuccess{
 		RequestId:      proto.Uint64(requestID),
 		ProducerName:   proto.String(producerName),

@@ -111,3 +111,19 @@ func TestBuildersSatisfyClient(t *testing.T) {
 		t.Errorf("producer success: %v", ps)
 	}
 }
+
+// The Java client refuses a PRODUCER_SUCCESS whose schema_version is absent, so the field
+// must be on the wire (empty) even for a producer without a schema.
+func TestProducerSuccessAlwaysCarriesSchemaVersion(t *testing.T) {
+	b, err := proto.Marshal(NewProducerSuccess(1, "p", -1, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pb.BaseCommand
+	if err := proto.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.GetProducerSuccess().SchemaVersion == nil {
+		t.Fatal("schema_version absent from PRODUCER_SUCCESS without a schema")
+	}
+}
