@@ -14,25 +14,22 @@ import (
 // (producer_exception), until consumers catch up. consumer_backlog_eviction instead
 // acknowledges the oldest messages of the subscriptions over the limit.
 
-// quotaCheck tells what the topic's backlog quota says now: the exceeded policy, or "".
-func (t *topic) quotaCheck(ctx context.Context) (resources.BacklogQuotaPolicy, error) {
+// quotaCheck tells what the topic's backlog quota (as of its last policy refresh) says
+// now: the exceeded policy, or "".
+func (t *topic) quotaCheck() resources.BacklogQuotaPolicy {
 	if t.ml == nil {
-		return "", nil
+		return ""
 	}
-	e, err := t.b.res.EffectivePolicies(ctx, t.name)
-	if err != nil {
-		return "", err
-	}
-	q, ok := e.BacklogQuotas[resources.DestinationStorage]
+	q, ok := t.policies().BacklogQuotas[resources.DestinationStorage]
 	if !ok || q.LimitSize <= 0 {
-		return "", nil
+		return ""
 	}
 	for _, s := range t.durableSubscriptions() {
 		if s.cursor.BacklogBytes() > q.LimitSize {
-			return q.Policy, nil
+			return q.Policy
 		}
 	}
-	return "", nil
+	return ""
 }
 
 func (t *topic) durableSubscriptions() []*subscription {
@@ -57,8 +54,11 @@ func quotaError(p resources.BacklogQuotaPolicy, topic string) error {
 
 // enforceQuota applies the quota to a loaded topic (the periodic check).
 func (t *topic) enforceQuota(ctx context.Context) {
-	policy, err := t.quotaCheck(ctx)
-	if err != nil || policy == "" {
+	if err := t.refreshPolicies(ctx); err != nil {
+		t.log.Debug("refresh policies", "err", err)
+	}
+	policy := t.quotaCheck()
+	if policy == "" {
 		return
 	}
 	switch policy {
@@ -77,11 +77,7 @@ func (t *topic) enforceQuota(ctx context.Context) {
 			t.removeProducer(p)
 		}
 	case resources.ConsumerBacklogEviction:
-		e, err := t.b.res.EffectivePolicies(ctx, t.name)
-		if err != nil {
-			return
-		}
-		limit := e.BacklogQuotas[resources.DestinationStorage].LimitSize
+		limit := t.policies().BacklogQuotas[resources.DestinationStorage].LimitSize
 		for _, s := range t.durableSubscriptions() {
 			// Drop the oldest entries until the backlog fits (a few at a time: sizes vary).
 			for i := 0; i < 1000 && s.cursor.BacklogBytes() > limit; i++ {

@@ -116,7 +116,7 @@ func (c *conn) createProducer(p *producer, cmd *pb.CommandProducer) {
 			return
 		}
 	}
-	if policy, err := t.quotaCheck(ctx); err == nil && policy != "" && policy != resources.ConsumerBacklogEviction {
+	if policy := t.quotaCheck(); policy != "" && policy != resources.ConsumerBacklogEviction {
 		fail(quotaError(policy, t.key))
 		return
 	}
