@@ -31,6 +31,9 @@ type TopicAdmin interface {
 	// DeleteTopic deletes a topic and its data; unless force it fails with ErrTopicBusy
 	// while producers or consumers are connected (force disconnects them).
 	DeleteTopic(ctx context.Context, t topicname.Name, force bool) error
+	// DeleteTopicSchema erases the schema of a deleted topic, as Pulsar does, so a topic
+	// created again under the name starts without one. No-op for a single partition.
+	DeleteTopicSchema(ctx context.Context, t topicname.Name) error
 	// Stats returns the topic's statistics (ErrTopicNotFound if it does not exist).
 	Stats(ctx context.Context, t topicname.Name) (*TopicStats, error)
 	// InternalStats returns the managed ledger's view of the topic.

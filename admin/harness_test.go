@@ -224,6 +224,13 @@ func (b *testBroker) CreateTopic(_ context.Context, t topicname.Name) error {
 	return nil
 }
 
+func (b *testBroker) DeleteTopicSchema(_ context.Context, t topicname.Name) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.record("DeleteTopicSchema %s", t)
+	return nil
+}
+
 func (b *testBroker) DeleteTopic(_ context.Context, t topicname.Name, force bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()

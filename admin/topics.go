@@ -311,6 +311,9 @@ func (h *Handler) deletePartitioned(w http.ResponseWriter, r *http.Request, t to
 	if err := h.res.DeletePartitionedTopic(ctx, t); err != nil {
 		return err
 	}
+	if err := h.broker.DeleteTopicSchema(ctx, t); err != nil {
+		return err
+	}
 	return done(w)
 }
 

@@ -95,7 +95,15 @@ func (a adminBroker) DeleteTopic(ctx context.Context, n topicname.Name, force bo
 	if err != nil {
 		return err
 	}
-	return t.delete(ctx, force)
+	if err := t.delete(ctx, force); err != nil {
+		return err
+	}
+	return a.b.DeleteTopicSchema(ctx, n)
+}
+
+// DeleteTopicSchema erases a deleted topic's schema (admin.TopicAdmin).
+func (a adminBroker) DeleteTopicSchema(ctx context.Context, n topicname.Name) error {
+	return a.b.DeleteTopicSchema(ctx, n)
 }
 
 // delete removes the topic and its data. Without force it refuses while clients are

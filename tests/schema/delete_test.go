@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/apache/pulsar-client-go/pulsar"
+	"github.com/apache/pulsar-client-go/pulsaradmin/pkg/utils"
 )
 
 // TestDeleteSchema: after pulsaradmin deletes a topic's schema, the registry shows none, a
@@ -64,5 +65,44 @@ func TestDeleteSchema(t *testing.T) {
 	s.mustProducer(topic, pulsar.NewStringSchema(nil))
 	if reg, ok := s.latestSchema(topic); !ok || reg.Version != 0 || reg.Type != "STRING" {
 		t.Errorf("after a forced delete: %+v, %v; want STRING version 0", reg, ok)
+	}
+}
+
+// TestDeleteTopicDeletesSchema: deleting a topic through the admin API erases its schema, as
+// Pulsar does, so a topic created again under the name takes a schema the old one would have
+// refused — for a non-partitioned and for a partitioned topic.
+func TestDeleteTopicDeletesSchema(t *testing.T) {
+	s := startServer(t)
+	for _, partitions := range []int{0, 2} {
+		t.Run(fmt.Sprintf("partitions=%d", partitions), func(t *testing.T) {
+			topic := fmt.Sprintf("persistent://public/default/%s", unique("deltopic"))
+			tn, err := utils.GetTopicName(topic)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.admin.Topics().Create(*tn, partitions); err != nil {
+				t.Fatalf("create topic: %v", err)
+			}
+			p := s.mustProducer(topic, evolveSchema(t, "name"))
+			_, err = s.producer(topic, evolveSchema(t, "name:int"))
+			wantIncompatible(t, "type change while the topic exists", err)
+			p.Close()
+
+			if err := s.admin.Topics().Delete(*tn, true, partitions == 0); err != nil {
+				t.Fatalf("delete topic: %v", err)
+			}
+			if reg, ok := s.latestSchema(topic); ok {
+				t.Fatalf("schema %+v survives the topic's deletion", reg)
+			}
+			if partitions > 0 {
+				if err := s.admin.Topics().Create(*tn, partitions); err != nil {
+					t.Fatalf("re-create topic: %v", err)
+				}
+			}
+			s.mustProducer(topic, evolveSchema(t, "name:int")).Close()
+			if reg, ok := s.latestSchema(topic); !ok || reg.Version != 0 {
+				t.Errorf("re-created topic's schema %+v, %v; want version 0", reg, ok)
+			}
+		})
 	}
 }
