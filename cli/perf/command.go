@@ -2,6 +2,7 @@ package perf
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ func NewCommand() *cobra.Command {
 
 func produceCommand() *cobra.Command {
 	var o ProduceOptions
-	var compression string
+	var compression, histogramFile string
 	var seconds int
 	cmd := &cobra.Command{
 		Use:   "produce TOPIC",
@@ -39,7 +40,18 @@ func produceCommand() *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "produce:", res)
-			return nil
+			if histogramFile == "" {
+				return nil
+			}
+			f, err := os.Create(histogramFile)
+			if err != nil {
+				return fmt.Errorf("perf: histogram file: %w", err)
+			}
+			if err := WriteDistribution(f, res.Latency); err != nil {
+				f.Close()
+				return fmt.Errorf("perf: write histogram: %w", err)
+			}
+			return f.Close()
 		},
 	}
 	f := cmd.Flags()
@@ -56,6 +68,7 @@ func produceCommand() *cobra.Command {
 	f.UintVar(&o.BatchBytes, "batch-max-bytes", 128<<10, "max bytes per batch")
 	f.StringVarP(&compression, "compression", "z", "none", "none, lz4, zlib or zstd")
 	f.DurationVar(&o.ReportEvery, "stats-interval", 0, "interval between progress lines (default 10s)")
+	f.StringVar(&histogramFile, "histogram-file", "", "write the publish latency HDR percentile distribution (ms) to this file")
 	return cmd
 }
 

@@ -1,7 +1,11 @@
 package perf
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/apache/pulsar-client-go/pulsar"
 )
@@ -43,5 +47,37 @@ func TestProduceNeedsTopicAndBound(t *testing.T) {
 	}
 	if _, err := Produce(t.Context(), ProduceOptions{Topic: "t"}); err == nil {
 		t.Error("Produce with neither messages nor duration: want an error")
+	}
+}
+
+func TestWriteDistribution(t *testing.T) {
+	h := hdrhistogram.New(1, 60_000_000, 3)
+	for v := int64(1); v <= 1000; v++ {
+		_ = h.RecordValue(v * 1000) // 1..1000 ms
+	}
+	var b strings.Builder
+	if err := WriteDistribution(&b, h); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "TotalCount = 1000") || !strings.Contains(out, "Percentile") {
+		t.Fatalf("distribution lacks header or totals:\n%s", out)
+	}
+	var last float64
+	lines := 0
+	for _, line := range strings.Split(out, "\n") {
+		var v, q float64
+		var n int64
+		if _, err := fmt.Sscanf(line, "%f %f %d", &v, &q, &n); err != nil {
+			continue
+		}
+		if v < last {
+			t.Fatalf("values not increasing at %q", line)
+		}
+		last = v
+		lines++
+	}
+	if lines < 10 || last < 999 || last > 1001 {
+		t.Fatalf("%d value lines, last %.3f ms; want many, ending at ~1000 ms:\n%s", lines, last, out)
 	}
 }

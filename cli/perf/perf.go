@@ -57,6 +57,28 @@ func (r Result) String() string {
 
 func ms(h *hdrhistogram.Histogram, q float64) float64 { return float64(h.ValueAtQuantile(q)) / 1000 }
 
+// WriteDistribution writes a latency histogram's percentile distribution in the layout of
+// HdrHistogram's outputPercentileDistribution (value in ms, percentile, count), which
+// pulsar-perf's --histogram-file also uses and HdrHistogram's plotter reads.
+func WriteDistribution(w io.Writer, h *hdrhistogram.Histogram) error {
+	if _, err := fmt.Fprintf(w, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)"); err != nil {
+		return err
+	}
+	for _, b := range h.CumulativeDistributionWithTicks(5) {
+		q := b.Quantile / 100
+		inv := "inf"
+		if q < 1 {
+			inv = fmt.Sprintf("%.2f", 1/(1-q))
+		}
+		if _, err := fmt.Fprintf(w, "%12.3f %14.12f %10d %14s\n", float64(b.ValueAt)/1000, q, b.Count, inv); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "#[Mean = %.3f, StdDeviation = %.3f]\n#[Max = %.3f, TotalCount = %d]\n",
+		h.Mean()/1000, h.StdDev()/1000, float64(h.Max())/1000, h.TotalCount())
+	return err
+}
+
 func (o *ProduceOptions) defaults() error {
 	if o.Topic == "" {
 		return errors.New("perf: a topic is required")
@@ -219,8 +241,9 @@ func startReporter(o ProduceOptions, start time.Time, acked *atomic.Int64, h *hd
 				n := acked.Load()
 				secs := now.Sub(lastT).Seconds()
 				mu.Lock()
-				fmt.Fprintf(o.Report, "%.0f msg/s %.1f MB/s | latency ms p50 %.3f p99 %.3f max %.3f\n",
-					float64(n-last)/secs, float64(n-last)*float64(o.Size)/secs/1e6,
+				bytes := float64(n-last) * float64(o.Size)
+				fmt.Fprintf(o.Report, "%.0f msg/s %.1f Mbit/s %.1f MB/s | latency ms p50 %.3f p99 %.3f max %.3f\n",
+					float64(n-last)/secs, bytes*8/secs/1e6, bytes/secs/1e6,
 					ms(h, 50), ms(h, 99), float64(h.Max())/1000)
 				h.Reset()
 				mu.Unlock()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -101,7 +103,9 @@ func TestPerfProduce(t *testing.T) {
 	s := startStandalone(t, t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := run(t, ctx, "perf", "produce", "perf-topic", "-u", s.ServiceURL(), "-m", "20000", "-d", "0", "-s", "1024")
+	hist := filepath.Join(t.TempDir(), "latency.hgrm")
+	out, err := run(t, ctx, "perf", "produce", "perf-topic", "-u", s.ServiceURL(), "-m", "20000", "-d", "0", "-s", "1024",
+		"--histogram-file", hist)
 	if err != nil {
 		t.Fatalf("perf produce: %v\n%s", err, out)
 	}
@@ -119,4 +123,8 @@ func TestPerfProduce(t *testing.T) {
 		t.Errorf("p50 latency %s; want > 0", m[3])
 	}
 	t.Log(strings.TrimSpace(out))
+	h, err := os.ReadFile(hist)
+	if err != nil || !strings.Contains(string(h), "TotalCount = 20000") {
+		t.Errorf("histogram file: %v\n%s", err, h)
+	}
 }
