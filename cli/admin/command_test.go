@@ -55,6 +55,9 @@ func (b *cliBroker) CreateTopic(_ context.Context, t topicname.Name) error {
 	return nil
 }
 
+// DeleteTopicSchema: these tests register no schemas.
+func (b *cliBroker) DeleteTopicSchema(context.Context, topicname.Name) error { return nil }
+
 func (b *cliBroker) DeleteTopic(_ context.Context, t topicname.Name, _ bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
