@@ -4,6 +4,7 @@
 package conformance
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/magnetar/magnetar/metadata"
@@ -31,5 +32,22 @@ func Run(t *testing.T, newStore NewStore) {
 				tc.run(t, newStore, "/conformance-"+tc.name)
 			})
 		}
+	}
+}
+
+// PerTest memoizes fn per test: newStore is called more than once in a test (two sessions on
+// one backend), and those calls must share what fn makes (a key prefix, a chroot).
+func PerTest[T any](fn func(t *testing.T) T) func(t *testing.T) T {
+	var mu sync.Mutex
+	made := map[*testing.T]T{}
+	return func(t *testing.T) T {
+		mu.Lock()
+		defer mu.Unlock()
+		v, ok := made[t]
+		if !ok {
+			v = fn(t)
+			made[t] = v
+		}
+		return v
 	}
 }

@@ -2,7 +2,6 @@ package etcdstore_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,17 +36,12 @@ func open(t *testing.T, endpoints []string, opts etcdstore.Options) *etcdstore.S
 // TestConformance runs the shared suite on the package's etcd, each test under its own
 // key prefix.
 func TestConformance(t *testing.T) {
-	var mu sync.Mutex
-	prefixes := map[*testing.T]string{}
+	prefix := conformance.PerTest(func(t *testing.T) string {
+		_, p := testservers.SharedEtcd(t)
+		return p
+	})
 	conformance.Run(t, func(t *testing.T) metadata.Store {
-		mu.Lock()
-		prefix, ok := prefixes[t]
-		if !ok {
-			_, prefix = testservers.SharedEtcd(t)
-			prefixes[t] = prefix
-		}
-		mu.Unlock()
 		eps, _ := testservers.SharedEtcd(t)
-		return open(t, eps, etcdstore.Options{Prefix: prefix})
+		return open(t, eps, etcdstore.Options{Prefix: prefix(t)})
 	})
 }

@@ -2,7 +2,6 @@ package zkstore_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,17 +36,12 @@ func open(t *testing.T, servers []string, opts zkstore.Options) *zkstore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	var mu sync.Mutex
-	chroots := map[*testing.T]string{}
+	chroot := conformance.PerTest(func(t *testing.T) string {
+		_, c := testservers.SharedZooKeeper(t)
+		return c
+	})
 	conformance.Run(t, func(t *testing.T) metadata.Store {
-		mu.Lock()
-		chroot, ok := chroots[t]
-		if !ok {
-			_, chroot = testservers.SharedZooKeeper(t)
-			chroots[t] = chroot
-		}
-		mu.Unlock()
 		servers, _ := testservers.SharedZooKeeper(t)
-		return open(t, servers, zkstore.Options{Chroot: chroot})
+		return open(t, servers, zkstore.Options{Chroot: chroot(t)})
 	})
 }
