@@ -40,6 +40,7 @@ func (b *Broker) MetricsSnapshot() metrics.Snapshot {
 	}
 	s.PublishCount = b.stats.publishCount.Load()
 	s.PublishSumMs = float64(b.stats.publishNanos.Load()) / 1e6
+	s.PublishLatencyMs = b.stats.publishLatency.quantilesMs(now)
 	return s
 }
 
@@ -54,6 +55,9 @@ func (t *topic) metrics(now time.Time) metrics.Topic {
 		OutBytesTotal:    bytesOut,
 	}
 	m.RateIn, m.ThroughputIn, m.RateOut, m.ThroughputOut = t.rates.rates(now, msgIn, bytesIn, msgOut, bytesOut)
+	// Pulsar resets these buckets every stats interval; here the interval is the time
+	// since the previous scrape.
+	m.WriteLatency, m.EntrySize = t.writeLatency.Rotate(), t.entrySize.Rotate()
 	if msgIn > 0 {
 		m.AverageMsgSize = float64(bytesIn) / float64(msgIn)
 	}

@@ -389,7 +389,10 @@ func (t *topic) published(op *sendOp, meta *wire.MetaSummary) {
 	t.lastPublish.Store(time.Now().UnixMilli())
 	t.msgIn.Add(int64(op.numMsgs))
 	t.bytesIn.Add(int64(op.bytes))
-	t.b.stats.published(op.numMsgs, op.bytes, time.Since(op.started))
+	latency := time.Since(op.started)
+	t.b.stats.published(op.numMsgs, op.bytes, latency)
+	t.writeLatency.Record(float64(latency) / float64(time.Millisecond))
+	t.entrySize.Record(float64(op.bytes))
 }
 
 func (p *producer) fail(op *sendOp, code pb.ServerError, msg string) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/magnetar/magnetar/managedledger"
+	"github.com/magnetar/magnetar/metrics"
 	"github.com/magnetar/magnetar/resources"
 	"github.com/magnetar/magnetar/resources/topicname"
 	"github.com/magnetar/magnetar/wire"
@@ -37,7 +38,8 @@ type topic struct {
 	msgIn, bytesIn, msgOut, bytesOut atomic.Int64
 	rates                            rateState
 	created                          time.Time
-	lastPublish                      atomic.Int64 // unix ms
+	lastPublish                      atomic.Int64       // unix ms
+	writeLatency, entrySize          *metrics.Histogram // pulsar_storage_write_latency, pulsar_entry_size
 
 	mu          sync.Mutex
 	producers   map[string]*producer // by producer name
@@ -61,6 +63,9 @@ func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, e *r
 		subs:       map[string]*subscription{},
 		lastActive: time.Now(),
 		created:    time.Now(),
+
+		writeLatency: metrics.NewLatencyHistogram(),
+		entrySize:    metrics.NewSizeHistogram(),
 	}
 	if e == nil {
 		e = &resources.Effective{}
