@@ -470,13 +470,9 @@ func (a adminBroker) ResetCursorToID(ctx context.Context, n topicname.Name, name
 	return a.resetTo(ctx, s, pos)
 }
 
-// resetTo moves a subscription and makes its consumers reconnect, as seek does.
+// resetTo moves a subscription; its consumers reconnect, as after a seek.
 func (a adminBroker) resetTo(ctx context.Context, s *subscription, pos managedledger.Position) error {
-	if err := s.reset(ctx, pos); err != nil {
-		return err
-	}
-	s.disconnectConsumers()
-	return nil
+	return s.reset(ctx, pos)
 }
 
 func (a adminBroker) PeekMessage(ctx context.Context, n topicname.Name, name string, nth int64) (*admin.Message, error) {

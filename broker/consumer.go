@@ -23,6 +23,10 @@ type consumer struct {
 
 	ready  atomic.Bool
 	closed atomic.Bool
+	// rejoining: a seek or reset closed the consumer and told the client, which comes back
+	// with the same id on the same connection; until then the connection keeps the closed
+	// consumer under its id, so that a SEEK sent meanwhile still finds its subscription.
+	rejoining atomic.Bool
 
 	metadata map[string]string // consumer properties, for stats
 	since    time.Time
@@ -50,7 +54,7 @@ type consumer struct {
 func (c *conn) handleSubscribe(cmd *pb.CommandSubscribe) {
 	cid, rid := cmd.GetConsumerId(), cmd.GetRequestId()
 	c.mu.Lock()
-	if old := c.consumers[cid]; old != nil {
+	if old := c.consumers[cid]; old != nil && !old.rejoining.Load() {
 		c.mu.Unlock()
 		if old.ready.Load() {
 			c.w.send(wire.NewSuccess(rid))
@@ -280,6 +284,18 @@ func (cs *consumer) close(notify bool) {
 		cs.c.forgetConsumer(cs)
 		cs.c.w.send(wire.NewCloseConsumer(cs.id, 0))
 	}
+}
+
+// closeForReset ends the consumer because a seek or reset moved its subscription: the
+// client is told and re-subscribes, to read from the new position. The connection keeps
+// the closed consumer under its id until then (see rejoining).
+func (cs *consumer) closeForReset() {
+	if !cs.closed.CompareAndSwap(false, true) {
+		return
+	}
+	cs.rejoining.Store(true)
+	cs.ready.Store(false)
+	cs.c.w.send(wire.NewCloseConsumer(cs.id, 0))
 }
 
 // closeByBroker ends the consumer from the broker's side; the client is told (notify) and
@@ -548,24 +564,50 @@ func (s *subscription) unsubscribe(ctx context.Context, cs *consumer, force bool
 	return nil
 }
 
+// handleSeek moves the consumer's subscription, as Pulsar's resetCursor: the subscription's
+// consumers are closed first (see subscription.reset), so the seeking client hears
+// CLOSE_CONSUMER before the SEEK's success and re-subscribes to read from the new position.
 func (c *conn) handleSeek(sk *pb.CommandSeek) {
-	cs := c.consumer(sk.GetConsumerId())
-	if cs == nil {
+	s := c.seekTarget(sk.GetConsumerId())
+	if s == nil {
 		c.w.send(wire.NewError(sk.GetRequestId(), pb.ServerError_ConsumerNotFound, "Consumer not found"))
 		return
 	}
 	go func() {
 		ctx, cancel := c.b.requestContext()
 		defer cancel()
-		if err := cs.sub.seek(ctx, sk); err != nil {
+		if err := s.seek(ctx, sk); err != nil {
 			c.w.send(wire.NewError(sk.GetRequestId(), codeOf(err), messageOf(err)))
 			return
 		}
 		c.w.send(wire.NewSuccess(sk.GetRequestId()))
-		// Consumers must reconnect to read from the new position: the client stops
-		// delivering when it seeks and resumes only after a reconnect.
-		cs.sub.disconnectConsumers()
 	}()
+}
+
+// seekTarget is the subscription of the consumer a SEEK names: a ready consumer's, or that
+// of one a seek closed and whose client has not re-subscribed yet. The Go client seeks and
+// re-subscribes from one goroutine, in either order (a reader created at latest, inclusive,
+// seeks while subscribing and may seek again before handling the close), so such a SEEK
+// cannot wait for the re-subscription: it moves the subscription the consumer comes back to.
+func (c *conn) seekTarget(id uint64) *subscription {
+	c.mu.Lock()
+	cs := c.consumers[id]
+	c.mu.Unlock()
+	switch {
+	case cs == nil:
+		return nil
+	case cs.ready.Load():
+		return cs.sub
+	case !cs.rejoining.Load() || cs.sub == nil:
+		return nil
+	}
+	s := cs.sub
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil // dropped, deleted or unloaded since: nothing to come back to
+	}
+	return s
 }
 
 // seek resets the subscription to a message id or to the first entry published after

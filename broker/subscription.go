@@ -366,22 +366,25 @@ func (s *subscription) shutdown(notify bool) {
 }
 
 // disconnectConsumers closes every consumer of the subscription on the broker's side
-// (after a seek: clients reconnect and resume from the new position).
+// (for a seek: clients reconnect and resume from the new position).
 func (s *subscription) disconnectConsumers() {
 	s.mu.Lock()
 	consumers := slices.Clone(s.consumers)
 	s.mu.Unlock()
 	for _, cs := range consumers {
-		cs.closeByBroker(true)
+		cs.closeForReset()
 		s.detach(cs, true)
 	}
 }
 
-// reset moves a persistent subscription to pos (seek): in-memory dispatch state is
-// dropped and the cursor reset, with no read in flight.
+// reset moves a persistent subscription to pos (seek, reset-cursor) as Pulsar's
+// resetCursor does: its consumers are disconnected first, so each client hears
+// CLOSE_CONSUMER before the answer to its SEEK, then in-memory dispatch state is dropped
+// and the cursor reset; nothing is read or dispatched in between.
 func (s *subscription) reset(ctx context.Context, pos managedledger.Position) error {
 	s.dispatchMu.Lock()
 	defer s.dispatchMu.Unlock()
+	s.disconnectConsumers()
 	s.mu.Lock()
 	s.replay.clear()
 	s.delayed.clear()
