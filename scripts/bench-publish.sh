@@ -60,21 +60,40 @@ rm -f "$WORK/dd.test"
 echo "  dd bs=1M count=1024 oflag=dsync: ${dd_out##*, }"
 echo "raw disk: $RAW MB/s (best of the journal write sizes)"
 
-echo "== standalone"
-"$BIN" standalone --data-dir "$DATA" --broker-port -1 --web-port -1 >"$LOG" 2>&1 &
-SERVER=$!
-URL=
-for _ in $(seq 100); do
-	URL=$(grep -o 'ready: pulsar://[^ ]*' "$LOG" | head -1 | sed 's/ready: //') || true
-	[[ -n $URL ]] && break
-	kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
-	sleep 0.1
-done
-[[ -n $URL ]] || { echo "standalone did not get ready:"; cat "$LOG"; exit 1; }
-PORT=${URL##*:}
-URL=pulsar://127.0.0.1:$PORT
-echo "standalone pid $SERVER at $URL, data in $DATA"
+# start_standalone: (re)starts standalone on the data directory; sets SERVER, URL, WEB.
+start_standalone() {
+	if [[ -n $SERVER ]] && kill -0 "$SERVER" 2>/dev/null; then
+		kill -TERM "$SERVER" && wait "$SERVER" || true
+	fi
+	: >"$LOG"
+	"$BIN" standalone --data-dir "$DATA" --broker-port -1 --web-port -1 >>"$LOG" 2>&1 &
+	SERVER=$!
+	local ready=
+	for _ in $(seq 100); do
+		ready=$(grep -o 'ready: pulsar://[^ ]* http://[^ ]*' "$LOG" | head -1) || true
+		[[ -n $ready ]] && break
+		kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
+		sleep 0.1
+	done
+	[[ -n $ready ]] || { echo "standalone did not get ready:"; cat "$LOG"; exit 1; }
+	local pulsar=${ready#ready: } web=${ready##* }
+	pulsar=${pulsar%% *}
+	URL=pulsar://127.0.0.1:${pulsar##*:}
+	WEB=http://127.0.0.1:${web##*:}
+	echo "standalone pid $SERVER at $URL $WEB, data in $DATA"
+}
 
+# broker_latency: the broker's own publish latency quantiles (entry received to entry
+# stored, ms) from /metrics, over the runs since standalone started.
+broker_latency() {
+	curl -fsS "$WEB/metrics" | awk -F'[{}]' '/^pulsar_broker_publish_latency\{/ {
+		split($2, kv, "quantile=\""); q = kv[2]; sub(/".*/, "", q); split($3, v, " ")
+		if (q == "0.5" || q == "0.95" || q == "0.99" || q == "0.999" || q == "1") printf " %s %s", (q == "1" ? "max" : "p" q * 100), v[1]
+	}'
+}
+
+echo "== standalone"
+start_standalone
 # produce NAME TOPIC [perf flags]: one perf run; sets RESULT, CPU_SERVER, CPU_CLIENT, WRITTEN.
 produce() {
 	local name=$1 topic=$2
@@ -90,7 +109,9 @@ produce() {
 	CPU_SERVER=$(awk -v a="$t0" -v b="$(cpu_ticks "$SERVER")" -v hz="$HZ" 'BEGIN {printf "%.1f", (b - a) / hz}')
 	CPU_CLIENT=$(awk '{printf "%.1f", $1 + $2}' "$WORK/perf.time")
 	WRITTEN=$(($(written "$SERVER") - w0))
+	BROKER_LAT=$(broker_latency)
 	echo "   load after $(load); CPU seconds: standalone $CPU_SERVER, perf client $CPU_CLIENT"
+	echo "   broker publish latency ms (received to stored):$BROKER_LAT"
 }
 
 # field NAME: a number from RESULT ("... 123 msg/s, 125.9 MB/s ... p50 1.234 ...").
@@ -111,9 +132,11 @@ FULL_MBPS=$(field mbps)
 FULL_LOAD=$(load)
 AMP=$(awk -v w="$WRITTEN" -v n="$(field msgs)" 'BEGIN {if (n > 0) printf "%.2f", w / (n * 1024); else print "?"}')
 FULL_CPU="standalone $CPU_SERVER s, client $CPU_CLIENT s"
+FULL_BROKER=$BROKER_LAT
 
 RATE=${RATE:-$(awk -v r="$FULL_MSGPS" 'BEGIN {printf "%d", r / 2}')}
-echo "== publish at half that rate: $RATE msg/s"
+echo "== publish at half that rate: $RATE msg/s (standalone restarted, so that its latency figures are this run's)"
+start_standalone
 produce "half rate" "persistent://public/default/bench-half" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
 HALF=$RESULT
 HALF_LOAD=$(load)
@@ -128,5 +151,7 @@ echo "raw disk, fsynced sequential appends:  $RAW MB/s"
 echo "full speed:  $FULL_MBPS MB/s, $FULL_MSGPS msg/s = $(awk -v p="$FULL_MBPS" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $FULL_LOAD; CPU $FULL_CPU"
 echo "             disk writes per published byte: $AMP (journal + entry logs + index)"
 echo "             $FULL"
+echo "             broker, received to stored:$FULL_BROKER"
 echo "half rate:   $RATE msg/s asked (${HALF_PRODUCERS:-1} producers): $(field mbps) MB/s, p50 $(field p50) ms, p99 $(field p99) ms = $(awk -v p="$(field mbps)" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $HALF_LOAD"
 echo "             $HALF"
+echo "             broker, received to stored:$BROKER_LAT"
