@@ -2,6 +2,7 @@ package bookie
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,11 @@ func gather(t *testing.T, c prometheus.Collector) map[string]float64 {
 				out[k] = m.GetCounter().GetValue()
 			case m.GetGauge() != nil:
 				out[k] = m.GetGauge().GetValue()
+			case m.GetSummary() != nil:
+				out[k+"_count"] = float64(m.GetSummary().GetSampleCount())
+				for _, q := range m.GetSummary().GetQuantile() {
+					out[fmt.Sprintf("%s{quantile=%v}", k, q.GetQuantile())] = q.GetValue()
+				}
 			}
 		}
 	}
@@ -67,7 +73,19 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
-	if got["bookie_journal_JOURNAL_SYNC_count{success=true}"] < 1 {
-		t.Errorf("no journal syncs counted: %v", got)
+	syncs := got["bookie_journal_JOURNAL_SYNC{success=true}_count"]
+	if rounds := b.jrnl.Stats().Rounds; syncs < 1 || syncs != float64(rounds) {
+		t.Errorf("journal syncs counted %v, want the journal's %d rounds (>= 1)", syncs, rounds)
+	}
+	// The latency summaries: one sample per successful add and per group commit, with
+	// quantiles in milliseconds that are positive and ordered.
+	if n := got["bookie_journal_JOURNAL_ADD_ENTRY{success=true}_count"]; n != 10 {
+		t.Errorf("JOURNAL_ADD_ENTRY count %v, want 10 (the successful adds)", n)
+	}
+	for _, name := range []string{"bookie_journal_JOURNAL_ADD_ENTRY", "bookie_journal_JOURNAL_SYNC"} {
+		p50, p99, pmax := got[name+"{success=true}{quantile=0.5}"], got[name+"{success=true}{quantile=0.99}"], got[name+"{success=true}{quantile=1}"]
+		if !(p50 > 0 && p50 <= p99 && p99 <= pmax && pmax < 10_000) {
+			t.Errorf("%s quantiles p50 %v p99 %v max %v ms: want 0 < p50 <= p99 <= max < 10 s", name, p50, p99, pmax)
+		}
 	}
 }

@@ -38,9 +38,8 @@ func (b *Broker) MetricsSnapshot() metrics.Snapshot {
 	for _, t := range b.topics.loaded() {
 		s.Topics = append(s.Topics, t.metrics(now))
 	}
-	s.PublishCount = b.stats.publishCount.Load()
-	s.PublishSumMs = float64(b.stats.publishNanos.Load()) / 1e6
-	s.PublishLatencyMs = b.stats.publishLatency.quantilesMs(now)
+	lat := b.stats.publishLatency.Summary(now)
+	s.PublishLatencyMs, s.PublishCount, s.PublishSumMs = lat.QuantilesMs, lat.Count, lat.SumMs
 	return s
 }
 

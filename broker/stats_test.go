@@ -8,35 +8,6 @@ import (
 	"github.com/apache/pulsar-client-go/pulsar"
 )
 
-func TestLatencyWindowQuantiles(t *testing.T) {
-	var w latencyWindow
-	now := time.Now()
-	if q := w.quantilesMs(now); q != nil {
-		t.Fatalf("empty window: quantiles %v, want none", q)
-	}
-	for i := 1; i <= 1000; i++ { // 1 ms .. 1000 ms
-		w.record(time.Duration(i) * time.Millisecond)
-	}
-	q := w.quantilesMs(time.Now())
-	tests := []struct {
-		q, want float64
-	}{
-		{0, 1}, {0.5, 500}, {0.95, 950}, {0.99, 990}, {1, 1000},
-	}
-	for _, tt := range tests {
-		if got := q[tt.q]; got < tt.want*0.98 || got > tt.want*1.02 {
-			t.Errorf("quantile %v = %v ms, want about %v", tt.q, got, tt.want)
-		}
-	}
-	// One window later the samples are still reported (previous minute); two later not.
-	if q := w.quantilesMs(time.Now().Add(latencyWindowSpan + time.Second)); q[0.5] < 490 {
-		t.Errorf("after one window: p50 %v, want the previous minute's samples", q[0.5])
-	}
-	if q := w.quantilesMs(time.Now().Add(3*latencyWindowSpan + time.Second)); q != nil {
-		t.Errorf("after three windows: quantiles %v, want none", q)
-	}
-}
-
 // TestPublishLatencyMetrics publishes with the official client and checks what /metrics
 // reports of it: the broker's publish latency summary and the topic's write latency and
 // entry size buckets.

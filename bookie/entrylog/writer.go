@@ -6,9 +6,12 @@ import (
 	"github.com/magnetar/magnetar/bookie/appendfile"
 )
 
-// writeBufferSize is how much a Writer buffers before writing: large writes, few
-// system calls.
-const writeBufferSize = 4 << 20
+// writeBufferSize is how much a Writer buffers before writing. A direct write occupies
+// the device until it completes, and a journal write that shares the disk waits behind
+// it: with 4 MiB writes a flush at 180 MB/s raised the p99 of a 128 KiB journal write
+// plus fdatasync from 0.2 ms to 2.1 ms on the development VM, with 256 KiB writes to
+// 0.35 ms, while 256 KiB direct writes still run at over 1 GB/s there.
+const writeBufferSize = 256 << 10
 
 // Writer appends to one new log, with direct I/O where the file system allows it (see
 // package appendfile): a flush writes the entries once, not into the page cache first.

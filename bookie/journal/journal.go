@@ -18,6 +18,9 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/magnetar/magnetar/metrics"
 )
 
 // Errors Add reports through its callback.
@@ -72,7 +75,8 @@ func (e *Entry) size() int { return RecordOverhead + len(e.Header) + len(e.Data)
 // op is one queued add, kept by value in the queue so that queuing allocates nothing.
 type op struct {
 	Entry
-	cb func(error)
+	cb    func(error)
+	added time.Time
 }
 
 // Journal is an open journal. Add is safe for concurrent use.
@@ -98,6 +102,9 @@ type Journal struct {
 	closeErr error
 
 	stats struct{ rounds, records, bytes, failed, recycled atomic.Int64 }
+	// addLatency is each add's time from Add to its callback; syncLatency each round's
+	// write plus fdatasync (BookKeeper's JOURNAL_ADD_ENTRY and JOURNAL_SYNC).
+	addLatency, syncLatency metrics.LatencyWindow
 }
 
 // Stats counts the journal's work since Open.
@@ -109,6 +116,9 @@ type Stats struct {
 	Queued  int   // adds waiting for the writer now
 	// Recycled counts segments written in a spare file rather than a new one.
 	Recycled int64
+	// AddLatency is the time from Add to the callback of successful adds; SyncLatency
+	// that of each group commit's write and fdatasync.
+	AddLatency, SyncLatency metrics.Summary
 }
 
 // Stats returns the counters; Records/Rounds is the mean group-commit size.
@@ -116,9 +126,11 @@ func (j *Journal) Stats() Stats {
 	j.mu.Lock()
 	queued := len(j.queue)
 	j.mu.Unlock()
+	now := time.Now()
 	return Stats{
 		Rounds: j.stats.rounds.Load(), Records: j.stats.records.Load(), Bytes: j.stats.bytes.Load(),
 		Failed: j.stats.failed.Load(), Queued: queued, Recycled: j.stats.recycled.Load(),
+		AddLatency: j.addLatency.Summary(now), SyncLatency: j.syncLatency.Summary(now),
 	}
 }
 
@@ -168,6 +180,7 @@ func (j *Journal) Add(e Entry, cb func(error)) {
 		cb(fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, n, j.opts.MaxPayload))
 		return
 	}
+	added := time.Now()
 	j.mu.Lock()
 	if j.closed || j.failErr != nil {
 		err := j.failErr
@@ -179,7 +192,7 @@ func (j *Journal) Add(e Entry, cb func(error)) {
 		cb(err)
 		return
 	}
-	j.queue = append(j.queue, op{Entry: e, cb: cb})
+	j.queue = append(j.queue, op{Entry: e, cb: cb, added: added})
 	j.mu.Unlock()
 	select {
 	case j.wake <- struct{}{}:

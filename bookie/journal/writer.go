@@ -3,6 +3,7 @@ package journal
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/magnetar/magnetar/bookie/appendfile"
 )
@@ -133,6 +134,7 @@ func (j *Journal) spare() []op {
 // writeBatch encodes ops into the segment's buffer, writes them (every MaxBatchBytes,
 // and rolling over to a new segment where one fills up) and syncs once at the end.
 func (j *Journal) writeBatch(ops []op) error {
+	start := time.Now()
 	for i := range ops {
 		o := &ops[i]
 		size := o.size()
@@ -160,6 +162,7 @@ func (j *Journal) writeBatch(ops []op) error {
 	if err := j.w.sync(); err != nil {
 		return err
 	}
+	j.syncLatency.Record(time.Since(start))
 	j.stats.rounds.Add(1)
 	j.stats.records.Add(int64(len(ops)))
 	return nil
@@ -205,6 +208,9 @@ func (j *Journal) callbacks() {
 	defer close(j.stopped)
 	for b := range j.done {
 		for i := range b.ops {
+			if b.err == nil {
+				j.addLatency.Record(time.Since(b.ops[i].added))
+			}
 			b.ops[i].cb(b.err)
 			b.ops[i] = op{}
 		}

@@ -165,27 +165,10 @@ func Produce(ctx context.Context, o ProduceOptions) (Result, error) {
 		wg.Add(1)
 		go func(i int, p pulsar.Producer) {
 			defer wg.Done()
-			// Pace by schedule, not by ticker: message k is due at start + k*per. Sleeping
-			// only when more than a millisecond ahead keeps high rates exact (a ticker
-			// drops ticks below its resolution) at the cost of sub-millisecond bursts.
-			var per time.Duration
-			if o.Rate > 0 {
-				per = time.Second * time.Duration(o.Producers) / time.Duration(o.Rate)
-			}
-			due := time.Now()
-			for ctx.Err() == nil {
+			pace := newPacer(o.Rate, o.Producers)
+			for pace.wait(ctx) {
 				if o.Messages > 0 && sent.Add(1) > o.Messages {
 					return
-				}
-				if per > 0 {
-					due = due.Add(per)
-					if d := time.Until(due); d > time.Millisecond {
-						select {
-						case <-time.After(d):
-						case <-ctx.Done():
-							return
-						}
-					}
 				}
 				t0 := time.Now()
 				p.SendAsync(context.Background(), &pulsar.ProducerMessage{Payload: payload}, func(_ pulsar.MessageID, _ *pulsar.ProducerMessage, err error) {
