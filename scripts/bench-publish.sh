@@ -8,8 +8,13 @@
 #      the journal writes them) at the journal's write sizes, in the data directory's file
 #      system (BenchmarkRawSync of bookie/journal), and dd with oflag=dsync for reference;
 #   3. starts `magnetar standalone` on free ports with a fresh data directory;
-#   4. runs `magnetar perf produce` at full speed, then at half the rate it reached;
-#   5. prints both results, their ratio to the raw disk rate and the load average.
+#   4. runs `magnetar perf produce` at full speed, then at half the rate it reached
+#      (standalone restarted, so that its latency figures are that run's), then at the
+#      same half rate on a non-persistent topic: nothing is stored and the broker answers
+#      at once, so that run's latency is the floor of the client, the loopback and the
+#      shared CPUs, to set the durable run's against;
+#   5. prints the results, with the broker's own publish latency (received to stored,
+#      from /metrics), their ratio to the raw disk rate and the load average.
 #
 # Usage: scripts/bench-publish.sh            (from the repository, needs Go and bash)
 # Environment: BENCH_DIR  where the data directory goes (default: a new dir in $TMPDIR)
@@ -140,10 +145,17 @@ start_standalone
 produce "half rate" "persistent://public/default/bench-half" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
 HALF=$RESULT
 HALF_LOAD=$(load)
+HALF_BROKER=$BROKER_LAT
+HALF_SUMMARY="$RATE msg/s asked (${HALF_PRODUCERS:-1} producers): $(field mbps) MB/s, p50 $(field p50) ms, p99 $(field p99) ms = $(awk -v p="$(field mbps)" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $HALF_LOAD"
 if awk -v got="$(field msgps)" -v want="$RATE" 'BEGIN {exit !(got < 0.9 * want)}'; then
 	echo "WARNING: the half-rate run reached only $(field msgps) of $RATE msg/s: its latency"
 	echo "         figures are not those of the rate asked (CPU-bound client or broker?)"
 fi
+
+echo "== client floor: the same rate on a non-persistent topic (nothing stored)"
+start_standalone
+produce "floor" "non-persistent://public/default/bench-floor" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
+FLOOR=$RESULT
 
 echo
 echo "== summary ($(nproc) CPUs; load average = 1, 5, 15 min, after each run)"
@@ -152,6 +164,8 @@ echo "full speed:  $FULL_MBPS MB/s, $FULL_MSGPS msg/s = $(awk -v p="$FULL_MBPS" 
 echo "             disk writes per published byte: $AMP (journal + entry logs + index)"
 echo "             $FULL"
 echo "             broker, received to stored:$FULL_BROKER"
-echo "half rate:   $RATE msg/s asked (${HALF_PRODUCERS:-1} producers): $(field mbps) MB/s, p50 $(field p50) ms, p99 $(field p99) ms = $(awk -v p="$(field mbps)" -v r="$RAW" 'BEGIN {printf "%.2f", p / r}') x raw disk; load $HALF_LOAD"
+echo "half rate:   $HALF_SUMMARY"
 echo "             $HALF"
-echo "             broker, received to stored:$BROKER_LAT"
+echo "             broker, received to stored:$HALF_BROKER"
+echo "floor:       the same rate, non-persistent (no storage): p50 $(field p50) ms, p99 $(field p99) ms"
+echo "             $FLOOR"
