@@ -80,7 +80,7 @@ echo "== tools"
 if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
 	scripts/install-test-deps.sh
 fi
-(cd tests/perf-java && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt")
+(cd tests/perf-java && mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt")
 CP=$(cat "$WORK/classpath.txt")
 mkdir -p "$WORK/classes"
 javac -d "$WORK/classes" -cp "$CP" tests/perf-java/PulsarPerfProduce.java
@@ -171,11 +171,15 @@ for rate in $RATES; do
 	broker=$(broker_latency)
 	echo "   load after $(load); CPU seconds: standalone $cpu_server, pulsar-perf $cpu_client"
 	echo "   broker publish latency ms (received to stored):$broker"
-	got=$(sed -E 's/.*--- ([0-9.]+) msg\/s.*/\1/' <<<"$thr")
+	# pulsar-perf's aggregated msg/s divides by the time since it started, client start-up and
+	# shutdown included; records sent over DURATION is the rate it kept while sending.
+	sent=$(sed -E 's/.*--- ([0-9]+) records sent.*/\1/' <<<"$thr")
+	got=$(awk -v n="$sent" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
+	echo "   sent $sent messages in ${DURATION}s = $got msg/s = $(awk -v r="$got" 'BEGIN {printf "%.1f", r * 1024 / 1e6}') MB/s"
 	if awk -v g="$got" -v w="$rate" 'BEGIN {exit !(g < 0.9 * w)}'; then
 		echo "WARNING: reached only $got of $rate msg/s: the latency figures are not those of the rate asked"
 	fi
-	SUMMARY+=("rate $rate msg/s asked, load after $(load), CPU s standalone $cpu_server / client $cpu_client"
+	SUMMARY+=("rate $rate msg/s asked, $got msg/s sent over ${DURATION}s; load after $(load); CPU s standalone $cpu_server / client $cpu_client"
 		"  pulsar-perf: $thr"
 		"  pulsar-perf: $lat"
 		"  broker publish latency ms:$broker")
