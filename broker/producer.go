@@ -161,13 +161,19 @@ func (p *producer) successCommand(requestID uint64, ready bool) *pb.BaseCommand 
 	if d := p.t.dedup; d != nil {
 		last = d.lastPersisted(p.name)
 	}
+	version := p.schemaVersion
+	if version == nil {
+		// Pulsar always sets the field (empty without a schema); the Java client reads
+		// it unconditionally and fails the producer's creation when it is missing.
+		version = []byte{}
+	}
 	return wire.Wrap(&pb.CommandProducerSuccess{
 		RequestId:      proto.Uint64(requestID),
 		ProducerName:   proto.String(p.name),
 		LastSequenceId: proto.Int64(last),
 		TopicEpoch:     proto.Uint64(p.topicEpoch),
 		ProducerReady:  proto.Bool(ready),
-		SchemaVersion:  p.schemaVersion,
+		SchemaVersion:  version,
 	})
 }
 

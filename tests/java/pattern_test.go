@@ -140,3 +140,29 @@ func tail(s string, n int) string {
 	}
 	return s
 }
+
+// TestJavaProduceConsume: the Java client's own producers (batched and not, bytes and a
+// STRING schema) and consumers work against the broker.
+func TestJavaProduceConsume(t *testing.T) {
+	srv := startStandalone(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const topic = "persistent://public/default/java-produce-consume"
+	cmd := exec.CommandContext(ctx, "./run.sh", "ProduceConsume", srv.BrokerURL, topic, "200")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("Java produce/consume ran %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatalf("ProduceConsume: %v\nstderr:\n%s", err, tail(errOut.String(), 4000))
+	}
+	for _, want := range []string{"sent 400", "received 400", "typed hello", "re-read 400", "OK"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
