@@ -144,6 +144,7 @@ for rate in $RATES; do
 	echo
 	echo "== pulsar-perf produce at $rate msg/s for ${DURATION}s"
 	rm -rf "$WORK/data"
+	LOG=$WORK/standalone-$rate.log
 	start_standalone "$WORK/data"
 	wait_quiet
 	args=(-u "$URL" -r "$rate" -s 1024 -time "$DURATION" ${PERF_ARGS:-} "$topic")
