@@ -80,7 +80,11 @@ echo "== tools"
 if ! command -v java >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 || ! command -v mvn >/dev/null 2>&1; then
 	scripts/install-test-deps.sh
 fi
-(cd tests/perf-java && mvn -q -B -Dstyle.color=never dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt")
+# Maven's output only on failure: Debian's Maven prints colour codes even with -q -B.
+if ! mvn_out=$(cd tests/perf-java && mvn -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/classpath.txt" 2>&1); then
+	echo "$mvn_out"
+	exit 1
+fi
 CP=$(cat "$WORK/classpath.txt")
 mkdir -p "$WORK/classes"
 javac -d "$WORK/classes" -cp "$CP" tests/perf-java/PulsarPerfProduce.java
