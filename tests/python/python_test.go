@@ -1,0 +1,145 @@
+// Package pythone2e runs programs of the official Pulsar Python client (pulsar-client,
+// which wraps the C++ client; run.sh, *.py; the version is pinned in requirements.txt)
+// against a standalone started in the test process. It needs python3 with venv: run.sh
+// pip-installs the client into a venv the first time.
+package pythone2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/magnetar/magnetar/standalone"
+)
+
+// TestPythonClient runs each program against one standalone; every program works on its
+// own topics, prints its results line by line and "OK" last, and exits non-zero when a
+// check of its own fails.
+func TestPythonClient(t *testing.T) {
+	srv := startStandalone(t)
+	// The first run may install the client: do it before the timed programs.
+	runPy(t, 5*time.Minute, "version")
+
+	t.Run("ProduceConsume", func(t *testing.T) {
+		out := runPy(t, time.Minute, "produce_consume", srv.BrokerURL,
+			"persistent://public/default/py-produce-consume", "200")
+		expect(t, out, "sent 400", "received 400", "acked backlog empty", "re-read 400", "OK")
+	})
+}
+
+// runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
+// fails the test with the tail of its standard error (the C++ client's log).
+func runPy(t *testing.T, limit time.Duration, prog string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "./run.sh", append([]string{prog}, args...)...)
+	// run.sh's children (pip, python) go with it when the test gives up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	start := time.Now()
+	err := cmd.Run()
+	t.Logf("%s ran %v:\n%s", prog, time.Since(start).Round(time.Millisecond), out.String())
+	if err != nil {
+		t.Fatalf("%s: %v\nstderr:\n%s", prog, err, tail(errOut.String(), 6000))
+	}
+	return out.String()
+}
+
+// expect checks that out has each of the lines want.
+func expect(t *testing.T, out string, want ...string) {
+	t.Helper()
+	lines := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		lines[strings.TrimSpace(l)] = true
+	}
+	for _, w := range want {
+		if !lines[w] {
+			t.Errorf("output lacks the line %q", w)
+		}
+	}
+}
+
+// createPartitioned makes a partitioned topic through the admin REST API, as a user's
+// pulsar-admin topics create-partitioned-topic does.
+func createPartitioned(t *testing.T, webURL, topic string, partitions int) {
+	t.Helper()
+	url := fmt.Sprintf("%s/admin/v2/persistent/public/default/%s/partitions", strings.TrimSuffix(webURL, "/"), topic)
+	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(fmt.Sprint(partitions)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("PUT %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("PUT %s: %s %s", url, resp.Status, body)
+	}
+}
+
+// startStandalone runs standalone.Run on free ports with its data in t.TempDir() until the
+// test ends.
+func startStandalone(t *testing.T) *standalone.Server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan *standalone.Server, 1)
+	done := make(chan error, 1)
+	level := slog.LevelWarn
+	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	go func() {
+		done <- standalone.Run(ctx, standalone.Options{
+			DataDir:    t.TempDir(),
+			BrokerPort: -1,
+			WebPort:    -1,
+			Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
+			Ready:      func(s *standalone.Server) { ready <- s },
+		})
+	}()
+	var srv *standalone.Server
+	select {
+	case srv = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("standalone exited before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("standalone not ready after 30s")
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("standalone shutdown: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("standalone did not stop within 30s")
+		}
+	})
+	return srv
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
