@@ -22,6 +22,8 @@
 #              RATE       msg/s of the second run (default: half the first run's rate)
 #              PERF_ARGS  extra perf produce flags for both runs (e.g. --max-outstanding 2000)
 #              HALF_PRODUCERS  producers sharing the half-rate run (default 1)
+#              LOAD_MAX   each run waits, up to QUIET_WAIT seconds (default 300), until the
+#                         1-minute load average is at most this (default 1)
 #              KEEP=1     keep the data directory and logs
 set -euo pipefail
 
@@ -32,25 +34,9 @@ mkdir -p "$WORK"
 BIN=$WORK/magnetar
 DATA=$WORK/data
 LOG=$WORK/standalone.log
-SERVER=
-HZ=$(getconf CLK_TCK)
-
-cleanup() {
-	if [[ -n $SERVER ]] && kill -0 "$SERVER" 2>/dev/null; then
-		kill -TERM "$SERVER" 2>/dev/null || true
-		wait "$SERVER" 2>/dev/null || true
-	fi
-	if [[ ${KEEP:-0} != 1 ]]; then
-		rm -rf "$WORK"
-	else
-		echo "kept $WORK"
-	fi
-}
+# shellcheck source=lib/bench.sh
+source scripts/lib/bench.sh
 trap cleanup EXIT
-
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime
-written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; } # bytes sent to storage
 
 echo "== build"
 go build -o "$BIN" ./cmd/magnetar
@@ -65,45 +51,14 @@ rm -f "$WORK/dd.test"
 echo "  dd bs=1M count=1024 oflag=dsync: ${dd_out##*, }"
 echo "raw disk: $RAW MB/s (best of the journal write sizes)"
 
-# start_standalone: (re)starts standalone on the data directory; sets SERVER, URL, WEB.
-start_standalone() {
-	if [[ -n $SERVER ]] && kill -0 "$SERVER" 2>/dev/null; then
-		kill -TERM "$SERVER" && wait "$SERVER" || true
-	fi
-	: >"$LOG"
-	"$BIN" standalone --data-dir "$DATA" --broker-port -1 --web-port -1 >>"$LOG" 2>&1 &
-	SERVER=$!
-	local ready=
-	for _ in $(seq 100); do
-		ready=$(grep -o 'ready: pulsar://[^ ]* http://[^ ]*' "$LOG" | head -1) || true
-		[[ -n $ready ]] && break
-		kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
-		sleep 0.1
-	done
-	[[ -n $ready ]] || { echo "standalone did not get ready:"; cat "$LOG"; exit 1; }
-	local pulsar=${ready#ready: } web=${ready##* }
-	pulsar=${pulsar%% *}
-	URL=pulsar://127.0.0.1:${pulsar##*:}
-	WEB=http://127.0.0.1:${web##*:}
-	echo "standalone pid $SERVER at $URL $WEB, data in $DATA"
-}
-
-# broker_latency: the broker's own publish latency quantiles (entry received to entry
-# stored, ms) from /metrics, over the runs since standalone started.
-broker_latency() {
-	curl -fsS "$WEB/metrics" | awk -F'[{}]' '/^pulsar_broker_publish_latency\{/ {
-		split($2, kv, "quantile=\""); q = kv[2]; sub(/".*/, "", q); split($3, v, " ")
-		if (q == "0.5" || q == "0.95" || q == "0.99" || q == "0.999" || q == "1") printf " %s %s", (q == "1" ? "max" : "p" q * 100), v[1]
-	}'
-}
-
 echo "== standalone"
-start_standalone
+start_standalone "$DATA"
 # produce NAME TOPIC [perf flags]: one perf run; sets RESULT, CPU_SERVER, CPU_CLIENT, WRITTEN.
 produce() {
 	local name=$1 topic=$2
 	shift 2
 	local t0 w0 out
+	wait_quiet
 	echo "-- $name: perf produce $topic -s 1024 -d $DURATION ${PERF_ARGS:-} $* (load before $(load))"
 	t0=$(cpu_ticks "$SERVER")
 	w0=$(written "$SERVER")
@@ -141,7 +96,7 @@ FULL_BROKER=$BROKER_LAT
 
 RATE=${RATE:-$(awk -v r="$FULL_MSGPS" 'BEGIN {printf "%d", r / 2}')}
 echo "== publish at half that rate: $RATE msg/s (standalone restarted, so that its latency figures are this run's)"
-start_standalone
+start_standalone "$DATA"
 produce "half rate" "persistent://public/default/bench-half" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
 HALF=$RESULT
 HALF_LOAD=$(load)
@@ -153,7 +108,7 @@ if awk -v got="$(field msgps)" -v want="$RATE" 'BEGIN {exit !(got < 0.9 * want)}
 fi
 
 echo "== client floor: the same rate on a non-persistent topic (nothing stored)"
-start_standalone
+start_standalone "$DATA"
 produce "floor" "non-persistent://public/default/bench-floor" --rate "$RATE" -n "${HALF_PRODUCERS:-1}"
 FLOOR=$RESULT
 
