@@ -34,6 +34,12 @@ func TestPythonClient(t *testing.T) {
 			"persistent://public/default/py-produce-consume", "200")
 		expect(t, out, "sent 400", "received 400", "acked backlog empty", "re-read 400", "OK")
 	})
+	t.Run("ReaderSeek", func(t *testing.T) {
+		out := runPy(t, time.Minute, "reader_seek", srv.BrokerURL,
+			"persistent://public/default/py-reader-seek", "50")
+		expect(t, out, "sent 50", "reader read 50", "reader after id read 24", "inclusive reader read 25",
+			"seek earliest redelivered 50", "seek id redelivered 24", "inclusive seek id redelivered 25", "OK")
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
