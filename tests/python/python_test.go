@@ -7,6 +7,7 @@ package pythone2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,6 +40,21 @@ func TestPythonClient(t *testing.T) {
 			"persistent://public/default/py-reader-seek", "50")
 		expect(t, out, "sent 50", "reader read 50", "reader after id read 24", "inclusive reader read 25",
 			"seek earliest redelivered 50", "seek id redelivered 24", "inclusive seek id redelivered 25", "OK")
+	})
+	t.Run("Schema", func(t *testing.T) {
+		out := runPy(t, time.Minute, "schema", srv.BrokerURL, "persistent://public/default/py-schema", "20")
+		expect(t, out, "string round trip 20", "json round trip 20", "incompatible refused", "OK")
+		// The schema the Python producer registered is the one the admin API shows.
+		var info struct {
+			Type    string `json:"type"`
+			Version int64  `json:"version"`
+			Data    string `json:"data"`
+		}
+		getJSON(t, srv.WebURL+"/admin/v2/schemas/public/default/py-schema-json/schema", &info)
+		if info.Type != "JSON" || info.Version != 0 || !strings.Contains(info.Data, `"name": "Reading"`) ||
+			!strings.Contains(info.Data, `"sensor"`) {
+			t.Errorf("schema of py-schema-json: %+v, want JSON version 0 of the Reading record", info)
+		}
 	})
 }
 
@@ -96,6 +112,23 @@ func createPartitioned(t *testing.T, webURL, topic string, partitions int) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
 		t.Fatalf("PUT %s: %s %s", url, resp.Status, body)
+	}
+}
+
+// getJSON decodes the answer of a GET on the admin API into v.
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %s", url, resp.Status, body)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		t.Fatalf("GET %s: %v in %s", url, err, body)
 	}
 }
 
