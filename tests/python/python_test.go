@@ -56,6 +56,20 @@ func TestPythonClient(t *testing.T) {
 			t.Errorf("schema of py-schema-json: %+v, want JSON version 0 of the Reading record", info)
 		}
 	})
+	t.Run("NackDeadLetter", func(t *testing.T) {
+		out := runPy(t, time.Minute, "nack_dlq", srv.BrokerURL, "persistent://public/default/py-nack")
+		expect(t, out, "nack redelivered", "dlq received", "dlq not redelivered", "OK")
+		// The client acknowledged what it dead-lettered: nothing is left on the source.
+		var stats struct {
+			Subscriptions map[string]struct {
+				MsgBacklog int64 `json:"msgBacklog"`
+			} `json:"subscriptions"`
+		}
+		getJSON(t, srv.WebURL+"/admin/v2/persistent/public/default/py-nack-dlq-source/stats", &stats)
+		if sub, ok := stats.Subscriptions["py-dlq"]; !ok || sub.MsgBacklog != 0 {
+			t.Errorf("subscription py-dlq after dead-lettering: %+v (present %v), want a backlog of 0", sub, ok)
+		}
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
