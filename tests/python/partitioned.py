@@ -78,7 +78,11 @@ def main(url, topic, partitions, n):
     got = []
     while reader.has_message_available():
         check(len(got) <= len(on0), "reader of partition 0 read more than %d messages" % len(on0))
-        got.append(reader.read_next(timeout_millis=15000).data().decode())
+        try:
+            got.append(reader.read_next(timeout_millis=3000).data().decode())
+        except pulsar.Timeout:
+            fail("reader of partition 0: a message is available after %d of %d, yet none comes "
+                 "(does GetLastMessageId name the partition as the received ids do?)" % (len(got), len(on0)))
     check(got == on0, "reader of partition 0 read %d messages %s..., want %d %s..."
           % (len(got), got[:3], len(on0), on0[:3]))
     say("partition reader read %d of %d" % (len(got), len(on0)))

@@ -75,10 +75,9 @@ func TestPythonClient(t *testing.T) {
 		out := runPy(t, time.Minute, "partitioned", srv.BrokerURL,
 			"persistent://public/default/py-partitioned", "3", "60")
 		expect(t, out, "partitions 3", "received 120", "spread 20/20/20", "partition reader read all", "OK")
-		// Known broker bug: CommandMessage.message_id lacks the partition index Pulsar puts
-		// there (PulsarCommandSenderImpl.sendMessagesToConsumer passes partitionIdx), so
-		// the C++ client's received ids say partition -1 and differ from the ids send()
-		// returned.
+		// Pulsar puts the partition index in CommandMessage.message_id (and in
+		// GetLastMessageIdResponse); the C++ client takes a received id's partition from
+		// there, and its MessageId equality includes it.
 		if !strings.Contains(out, "message ids carry their partition\n") {
 			t.Errorf("received message ids on a partitioned topic lack their partition index: the broker " +
 				"leaves CommandMessage.message_id.partition unset (broker/dispatch.go, dispatchEntryLocked)")
