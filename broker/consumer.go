@@ -662,5 +662,6 @@ func (c *conn) handleGetLastMessageID(g *pb.CommandGetLastMessageId) {
 		batchIndex = n - 1
 	}
 	last.BatchIndex = &batchIndex
+	t.setPartition(last)
 	c.w.send(wire.NewGetLastMessageIDResponse(g.GetRequestId(), last, markDelete))
 }

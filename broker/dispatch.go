@@ -241,6 +241,7 @@ func (s *subscription) dispatchEntryLocked(e managedledger.Entry, fromReplay boo
 		ConsumerId: proto.Uint64(c.id),
 		MessageId:  wire.NewMessageID(uint64(e.Pos.LedgerID), uint64(e.Pos.EntryID)),
 	}
+	s.t.setPartition(cmd.MessageId)
 	if n := s.redeliveries[e.Pos]; n > 0 {
 		cmd.RedeliveryCount = proto.Uint32(n)
 	}

@@ -46,6 +46,7 @@ func (s *subscription) deliverLive(id int64, payload []byte, meta *wire.MetaSumm
 		ConsumerId: proto.Uint64(c.id),
 		MessageId:  wire.NewMessageID(0, uint64(id)),
 	}
+	s.t.setPartition(cmd.MessageId)
 	c.c.w.sendMessage(wire.Wrap(cmd), payload)
 	c.permits -= int64(n)
 	s.countOutLocked(c, n, len(payload))

@@ -9,11 +9,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/magnetar/magnetar/managedledger"
 	"github.com/magnetar/magnetar/metrics"
 	"github.com/magnetar/magnetar/resources"
 	"github.com/magnetar/magnetar/resources/topicname"
 	"github.com/magnetar/magnetar/wire"
+	"github.com/magnetar/magnetar/wire/pb"
 )
 
 // topic is a loaded topic: its producers and subscriptions and, for a persistent topic,
@@ -212,4 +215,12 @@ func (t *topic) removeSubscription(s *subscription) {
 	}
 	t.lastActive = time.Now()
 	t.mu.Unlock()
+}
+
+// setPartition puts a partition's index into a message id the broker sends, as Pulsar
+// does: clients that take ids from the wire (the C++ client, so Python's) compare it.
+func (t *topic) setPartition(id *pb.MessageIdData) {
+	if t.name.Partition >= 0 {
+		id.Partition = proto.Int32(int32(t.name.Partition))
+	}
 }
