@@ -33,19 +33,21 @@ func (p *pacer) wait(ctx context.Context) bool {
 		return ctx.Err() == nil
 	}
 	p.due = p.due.Add(p.per)
-	d := time.Until(p.due)
-	switch {
-	case d <= paceSlack:
-	case d < 5*time.Millisecond:
-		sleepShort(d)
-	default:
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return false
+	for {
+		d := time.Until(p.due)
+		switch {
+		case d <= paceSlack:
+			return ctx.Err() == nil
+		case d < 5*time.Millisecond:
+			sleepShort(d) // may return early (a signal interrupts nanosleep): look again
+		default:
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return false
+			}
 		}
 	}
-	return ctx.Err() == nil
 }
