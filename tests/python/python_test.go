@@ -83,6 +83,24 @@ func TestPythonClient(t *testing.T) {
 				"leaves CommandMessage.message_id.partition unset (broker/dispatch.go, dispatchEntryLocked)")
 		}
 	})
+	t.Run("Compression", func(t *testing.T) {
+		out := runPy(t, time.Minute, "compression", srv.BrokerURL, "persistent://public/default/py-compression", "20")
+		var want []string
+		for _, codec := range []string{"LZ4", "ZLib", "ZSTD", "SNAPPY"} {
+			want = append(want, codec+" batched 20", codec+" single 20")
+		}
+		expect(t, out, append(want, "OK")...)
+	})
+	t.Run("Chunking", func(t *testing.T) {
+		out := runPy(t, time.Minute, "chunking", srv.BrokerURL, "persistent://public/default/py-chunking")
+		expect(t, out, "chunked sent", "chunked received 12582912 bytes", "oversized refused MessageTooBig",
+			"producer usable after refusal", "OK")
+	})
+	t.Run("KeySharedFailover", func(t *testing.T) {
+		out := runPy(t, time.Minute, "subscriptions", srv.BrokerURL, "persistent://public/default/py-subscriptions", "200")
+		expect(t, out, "key_shared delivered 200 once", "key_shared per-key order kept", "failover active got 200",
+			"failover moved 200", "OK")
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
