@@ -121,34 +121,37 @@ func (t *topic) touch() {
 	t.mu.Unlock()
 }
 
-// inactiveFor is how long the topic has had neither producers nor (for a persistent
-// topic) subscriptions, nor (non-persistent) consumers; zero while it has some.
-func (t *topic) inactiveFor() time.Duration {
+// inactiveFor is how long the topic has had nothing that keeps it under mode: no
+// producers and no connected consumers, and, for a persistent topic, no subscriptions
+// (delete_when_no_subscriptions) or only subscriptions with no backlog
+// (delete_when_subscriptions_caught_up). 0 while something keeps it.
+func (t *topic) inactiveFor(mode resources.InactiveTopicDeleteMode) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closed || len(t.producers) > 0 || len(t.waiting) > 0 {
 		return 0
 	}
 	for _, s := range t.subs {
-		if t.ml != nil || s.hasConsumers() {
+		if s.hasConsumers() {
+			return 0
+		}
+		if t.ml == nil {
+			continue
+		}
+		if mode != resources.DeleteWhenSubscriptionsCaughtUp || s.cursor == nil || s.cursor.Backlog() > 0 {
 			return 0
 		}
 	}
 	return time.Since(t.lastActive)
 }
 
-// deleteIfInactive deletes the topic (its stored data too) if it is still unused.
-func (t *topic) deleteIfInactive(ctx context.Context, maxIdle time.Duration) error {
-	if t.inactiveFor() < maxIdle {
+// deleteIfInactive deletes the topic, its subscriptions and its data if it is still
+// inactive (inactiveFor) after maxIdle.
+func (t *topic) deleteIfInactive(ctx context.Context, maxIdle time.Duration, mode resources.InactiveTopicDeleteMode) error {
+	if t.inactiveFor(mode) < maxIdle {
 		return nil
 	}
-	t.mu.Lock()
-	if t.closed || len(t.producers) > 0 || len(t.subs) > 0 && t.ml != nil {
-		t.mu.Unlock()
-		return nil
-	}
-	t.mu.Unlock()
-	t.log.Info("deleting inactive topic")
+	t.log.Info("deleting inactive topic", "mode", mode)
 	return t.shutdown(ctx, true, true)
 }
 

@@ -202,9 +202,11 @@ func (b *Broker) mayCreate(ctx context.Context, n topicname.Name, e *resources.E
 	return err == nil && n.Partition < m.Partitions
 }
 
-// inactiveTopicLoop deletes topics nobody uses, as Pulsar's
-// brokerDeleteInactiveTopicsEnabled does: no producers, no subscriptions, no traffic for
-// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds. The settings are dynamic.
+// inactiveTopicLoop deletes topics nobody uses, as Pulsar's inactivity monitor: it runs
+// every brokerDeleteInactiveTopicsFrequencySeconds while brokerDeleteInactiveTopicsEnabled,
+// and each topic's inactive-topic policies (topic over namespace over the broker's
+// brokerDeleteInactiveTopics* settings) say whether, after how long and in which mode it
+// goes. The settings are dynamic.
 func (b *Broker) inactiveTopicLoop() {
 	defer b.wg.Done()
 	b.every(func(c *Config) time.Duration {
@@ -214,16 +216,21 @@ func (b *Broker) inactiveTopicLoop() {
 		return time.Duration(c.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
 	}, func() {
 		c := b.liveConfig()
-		maxIdle := time.Duration(c.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
-		if s := c.BrokerDeleteInactiveTopicsMaxInactiveDurationSeconds; s > 0 {
-			maxIdle = time.Duration(s) * time.Second
-		}
 		for _, tp := range b.topics.loaded() {
-			if tp.inactiveFor() < maxIdle {
+			e := tp.policies()
+			if e == nil || !e.InactiveTopic.DeleteWhileInactive {
+				continue
+			}
+			maxIdle := time.Duration(c.BrokerDeleteInactiveTopicsFrequencySeconds) * time.Second
+			if s := e.InactiveTopic.MaxInactiveDurationSeconds; s > 0 {
+				maxIdle = time.Duration(s) * time.Second
+			}
+			mode := e.InactiveTopic.InactiveTopicDeleteMode
+			if tp.inactiveFor(mode) < maxIdle {
 				continue
 			}
 			ctx, cancel := b.requestContext()
-			if err := tp.deleteIfInactive(ctx, maxIdle); err != nil {
+			if err := tp.deleteIfInactive(ctx, maxIdle, mode); err != nil {
 				b.log.Warn("delete inactive topic", "topic", tp.key, "err", err)
 			}
 			cancel()

@@ -34,7 +34,13 @@ func startPolicyEnv(t *testing.T) *policyEnv {
 	cfg.MessageExpiryCheckInterval = 200 * time.Millisecond
 	cfg.ManagedLedgerMaxEntriesPerLedger = 5
 	cfg.ManagedLedgerMinLedgerRolloverTimeMinutes = 0
-	in := startStandalone(t, t.TempDir(), &cfg)
+	return startPolicyEnvWith(t, &cfg)
+}
+
+// startPolicyEnvWith starts standalone with cfg and the official admin client on it.
+func startPolicyEnvWith(t *testing.T, cfg *broker.Config) *policyEnv {
+	t.Helper()
+	in := startStandalone(t, t.TempDir(), cfg)
 	admin, err := pa.New(&config.Config{WebServiceURL: in.srv.WebURL})
 	if err != nil {
 		t.Fatal(err)
