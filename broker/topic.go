@@ -152,7 +152,10 @@ func (t *topic) deleteIfInactive(ctx context.Context, maxIdle time.Duration, mod
 		return nil
 	}
 	t.log.Info("deleting inactive topic", "mode", mode)
-	return t.shutdown(ctx, true, true)
+	if err := t.shutdown(ctx, true, true); err != nil {
+		return err
+	}
+	return t.b.DeleteTopicSchema(ctx, t.name) // as a deletion through the admin API does
 }
 
 func (t *topic) subscriptionList() []*subscription {

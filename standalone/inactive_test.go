@@ -1,6 +1,7 @@
 package standalone
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -45,11 +46,21 @@ func (e *policyEnv) publishOnce(t *testing.T, topic string) {
 }
 
 // TestInactiveTopicDeleted: a topic without producers and subscriptions is deleted after
-// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds; one with a subscription is kept.
+// brokerDeleteInactiveTopicsMaxInactiveDurationSeconds, with its schema; one with a
+// subscription is kept.
 func TestInactiveTopicDeleted(t *testing.T) {
 	e := startInactiveEnv(t)
 	gone, kept := uniqueTopic("inactive"), uniqueTopic("kept")
-	e.publishOnce(t, gone)
+	p, err := e.client.CreateProducer(pulsar.ProducerOptions{Topic: gone, Schema: pulsar.NewStringSchema(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	produce(t, p, &pulsar.ProducerMessage{Value: "x"})
+	p.Close()
+	schemaURL := e.in.srv.WebURL + "/admin/v2/schemas/public/default/" + gone + "/schema"
+	if code := httpStatus(t, schemaURL); code != http.StatusOK {
+		t.Fatalf("GET the new topic's schema: status %d, want 200", code)
+	}
 	e.publishOnce(t, kept)
 	cons, err := e.client.Subscribe(pulsar.ConsumerOptions{Topic: kept, SubscriptionName: "s"})
 	if err != nil {
@@ -63,6 +74,19 @@ func TestInactiveTopicDeleted(t *testing.T) {
 		}
 		return !l[gone], "inactive topic still listed"
 	})
+	if code := httpStatus(t, schemaURL); code != http.StatusNotFound {
+		t.Errorf("GET the deleted topic's schema: status %d, want 404 (deleted with the topic)", code)
+	}
+}
+
+func httpStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // TestInactiveTopicPolicies: the namespace's and the topic's inactive-topic policies
