@@ -36,7 +36,11 @@ func (b *Broker) MetricsSnapshot() metrics.Snapshot {
 	now := time.Now()
 	s := metrics.Snapshot{Cluster: b.cfg.ClusterName}
 	for _, t := range b.topics.loaded() {
-		s.Topics = append(s.Topics, t.metrics(now))
+		m := t.metrics(now)
+		// Pulsar resets these buckets every stats interval; here the interval is the time
+		// since the previous scrape (not rotated by admin stats, which share metrics()).
+		m.WriteLatency, m.EntrySize = t.writeLatency.Rotate(), t.entrySize.Rotate()
+		s.Topics = append(s.Topics, m)
 	}
 	lat := b.stats.publishLatency.Summary(now)
 	s.PublishLatencyMs, s.PublishCount, s.PublishSumMs = lat.QuantilesMs, lat.Count, lat.SumMs
@@ -54,9 +58,6 @@ func (t *topic) metrics(now time.Time) metrics.Topic {
 		OutBytesTotal:    bytesOut,
 	}
 	m.RateIn, m.ThroughputIn, m.RateOut, m.ThroughputOut = t.rates.rates(now, msgIn, bytesIn, msgOut, bytesOut)
-	// Pulsar resets these buckets every stats interval; here the interval is the time
-	// since the previous scrape.
-	m.WriteLatency, m.EntrySize = t.writeLatency.Rotate(), t.entrySize.Rotate()
 	if msgIn > 0 {
 		m.AverageMsgSize = float64(bytesIn) / float64(msgIn)
 	}
