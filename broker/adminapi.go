@@ -146,6 +146,8 @@ func (t *topic) adminStats() *admin.TopicStats {
 		LastPublishTimeStamp:   t.lastPublish.Load(),
 		BacklogQuotaLimitSize:  -1,
 		BacklogQuotaLimitTime:  -1,
+
+		PublishRateLimitedTimes: t.pubLimit.limitedTimes(),
 	}
 	if t.dedup != nil {
 		st.DeduplicationStatus = "Enabled"

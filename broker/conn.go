@@ -42,6 +42,9 @@ type conn struct {
 	pendingSends atomic.Int64
 	throttled    atomic.Bool
 	resume       chan struct{}
+	// readAfter, set by a SEND that took its topic past the publish rate, is when the
+	// reader may read again. Only the reader goroutine uses it.
+	readAfter time.Time
 
 	mu        sync.Mutex
 	producers map[uint64]*producer
@@ -227,6 +230,15 @@ func (c *conn) handle(f *wire.Frame) bool {
 // waitPublishCapacity blocks the reader while too many SENDs wait for storage, so a fast
 // producer is slowed by TCP flow control instead of growing the broker's memory.
 func (c *conn) waitPublishCapacity() {
+	if !c.readAfter.IsZero() {
+		t := time.NewTimer(time.Until(c.readAfter))
+		select {
+		case <-t.C:
+		case <-c.done:
+		}
+		t.Stop()
+		c.readAfter = time.Time{}
+	}
 	limit := int64(c.b.cfg.MaxPendingPublishRequestsPerConnection)
 	if limit <= 0 || c.pendingSends.Load() < limit {
 		return

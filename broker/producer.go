@@ -355,6 +355,9 @@ func (p *producer) publish(s *pb.CommandSend, payload []byte) {
 		op.numMsgs = int(n)
 	}
 	t := p.t
+	if wait := t.pubLimit.take(t.policies().PublishRate, op.numMsgs, len(payload), op.started); wait > 0 {
+		p.c.readAfter = op.started.Add(wait) // the publish rate: read no more until then
+	}
 	if maxDelay := t.policies().DelayedDelivery.MaxDeliveryDelayInMillis; maxDelay > 0 && meta.HasDeliverAtTime &&
 		meta.DeliverAtTime-int64(meta.PublishTime) > maxDelay {
 		p.fail(op, pb.ServerError_NotAllowedError, fmt.Sprintf("Exceeds max allowed delivery delay of %d milliseconds", maxDelay))

@@ -43,6 +43,7 @@ type topic struct {
 	created                          time.Time
 	lastPublish                      atomic.Int64       // unix ms
 	writeLatency, entrySize          *metrics.Histogram // pulsar_storage_write_latency, pulsar_entry_size
+	pubLimit                         publishLimiter     // the publish-rate policy
 
 	mu          sync.Mutex
 	producers   map[string]*producer // by producer name
