@@ -101,6 +101,18 @@ func TestPythonClient(t *testing.T) {
 		expect(t, out, "key_shared delivered 200 once", "key_shared per-key order kept", "failover active got 200",
 			"failover moved 200", "OK")
 	})
+	t.Run("DelayedDelivery", func(t *testing.T) {
+		out := runPy(t, time.Minute, "delayed", srv.BrokerURL, "persistent://public/default/py-delayed")
+		expect(t, out, "undelayed first", "deliver_after held", "deliver_after delivered", "deliver_at held",
+			"deliver_at delivered", "OK")
+	})
+	t.Run("Batch", func(t *testing.T) {
+		out := runPy(t, time.Minute, "batch", srv.BrokerURL, "persistent://public/default/py-batch")
+		// With batch index acks the broker's ack_set filters the acked indexes out of the
+		// redelivered entry: the nacked message and the one still pending come back.
+		expect(t, out, "metadata round trip 10", "batch index ack: redelivered b-3,b-6",
+			"entry ack: redelivered b-0,b-1,b-2,b-3,b-4,b-5,b-6,b-7,b-8,b-9", "acked after redelivery", "OK")
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
