@@ -113,6 +113,12 @@ func TestPythonClient(t *testing.T) {
 		expect(t, out, "metadata round trip 10", "batch index ack: redelivered b-3,b-6",
 			"entry ack: redelivered b-0,b-1,b-2,b-3,b-4,b-5,b-6,b-7,b-8,b-9", "acked after redelivery", "OK")
 	})
+	t.Run("SeekTimeAvailability", func(t *testing.T) {
+		out := runPy(t, time.Minute, "seek_time", srv.BrokerURL, "persistent://public/default/py-seek-time", "20")
+		expect(t, out, "empty topic unavailable", "available after send", "unavailable after reading all",
+			"latest readers agree", "last message id matches", "seek time redelivered 21",
+			"seek time zero redelivered 41", "batched availability right", "OK")
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
