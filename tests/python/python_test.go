@@ -119,6 +119,16 @@ func TestPythonClient(t *testing.T) {
 			"latest readers agree", "last message id matches", "seek time redelivered 21",
 			"seek time zero redelivered 41", "batched availability right", "OK")
 	})
+	t.Run("Deduplication", func(t *testing.T) {
+		// A namespace of its own: deduplication stays off for the other subtests' topics.
+		// Pulsar's admin API enables it with a POST of true (pulsar-admin namespaces
+		// set-deduplication --enable).
+		adminDo(t, http.MethodPut, srv.WebURL+"/admin/v2/namespaces/public/py-dedup", "{}")
+		adminDo(t, http.MethodPost, srv.WebURL+"/admin/v2/namespaces/public/py-dedup/deduplication", "true")
+		out := runPy(t, time.Minute, "dedup", srv.BrokerURL, srv.WebURL, "persistent://public/py-dedup/py-dedup")
+		expect(t, out, "last sequence id 4", "recreated last sequence id 4", "reconnected last sequence id 5",
+			"auto sequence continues at 6", "resend not stored", "stored once 7", "OK")
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
@@ -162,19 +172,25 @@ func expect(t *testing.T, out string, want ...string) {
 func createPartitioned(t *testing.T, webURL, topic string, partitions int) {
 	t.Helper()
 	url := fmt.Sprintf("%s/admin/v2/persistent/public/default/%s/partitions", strings.TrimSuffix(webURL, "/"), topic)
-	req, err := http.NewRequest(http.MethodPut, url, strings.NewReader(fmt.Sprint(partitions)))
+	adminDo(t, http.MethodPut, url, fmt.Sprint(partitions))
+}
+
+// adminDo sends a JSON body to the admin API and fails the test unless it succeeds.
+func adminDo(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("PUT %s: %v", url, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode/100 != 2 {
-		t.Fatalf("PUT %s: %s %s", url, resp.Status, body)
+		t.Fatalf("%s %s: %s %s", method, url, resp.Status, answer)
 	}
 }
 
