@@ -129,6 +129,24 @@ func TestPythonClient(t *testing.T) {
 		expect(t, out, "last sequence id 4", "recreated last sequence id 4", "reconnected last sequence id 5",
 			"auto sequence continues at 6", "resend not stored", "stored once 7", "OK")
 	})
+	t.Run("UnsubscribeMissingNamespace", func(t *testing.T) {
+		out := runPy(t, time.Minute, "lifecycle", srv.BrokerURL, "persistent://public/default/py-lifecycle",
+			"persistent://public/py-no-such-namespace/t", "persistent://py-no-such-tenant/ns/t")
+		want := []string{"unsubscribed", "resubscribed from latest", "shared unsubscribe refused ConsumerBusy"}
+		for _, where := range []string{"namespace", "tenant"} {
+			for _, what := range []string{"producer", "consumer", "reader"} {
+				want = append(want, what+" on missing "+where+" refused")
+			}
+		}
+		expect(t, out, append(want, "OK")...)
+		var stats struct {
+			Subscriptions map[string]json.RawMessage `json:"subscriptions"`
+		}
+		getJSON(t, srv.WebURL+"/admin/v2/persistent/public/default/py-lifecycle/stats", &stats)
+		if _, ok := stats.Subscriptions["py-unsub-shared"]; ok {
+			t.Errorf("subscription py-unsub-shared still listed after its last consumer unsubscribed")
+		}
+	})
 }
 
 // runPy runs run.sh <prog> <args...> and returns its standard output; a non-zero exit
