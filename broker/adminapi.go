@@ -191,13 +191,20 @@ func (s *subscription) adminStats() admin.SubscriptionStats {
 	st.MsgOutCounter, st.BytesOutCounter = s.msgOut, s.bytesOut
 	st.LastConsumedTimestamp, st.LastConsumedFlowTimestamp, st.LastAckedTimestamp = s.lastConsumed, s.lastFlow, s.lastAcked
 	st.LastMarkDeleteAdvancedTimestamp, st.LastExpireTimestamp, st.TotalMsgExpired = s.lastMarkDeleteAdvanced, s.lastExpire, s.totalExpired
+	// Rates over the time since the previous stats request (Pulsar: its stats interval);
+	// the "in" side of rateState counts expired messages here.
+	now := time.Now()
+	st.MsgRateExpired, _, st.MsgRateOut, st.MsgThroughputOut = s.rates.rates(now, s.totalExpired, 0, s.msgOut, s.bytesOut)
 	st.BlockedSubscriptionOnUnackedMsgs = s.blocked
 	if s.active != nil {
 		st.ActiveConsumerName = s.active.name
 	}
 	for _, c := range s.consumers {
 		st.UnackedMessages += int64(c.unacked)
+		_, _, rateOut, throughputOut := c.rates.rates(now, 0, 0, c.msgOut, c.bytesOut)
 		st.Consumers = append(st.Consumers, admin.ConsumerStats{
+			MsgRateOut:                   rateOut,
+			MsgThroughputOut:             throughputOut,
 			ConsumerName:                 c.name,
 			MsgOutCounter:                c.msgOut,
 			BytesOutCounter:              c.bytesOut,

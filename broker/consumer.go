@@ -14,6 +14,7 @@ import (
 // consumer is a client's consumer on one subscription. Fields after sub are guarded by
 // sub.mu.
 type consumer struct {
+	rates     rateState // msgRateOut, msgThroughputOut since the last stats
 	c         *conn
 	id        uint64
 	requestID uint64

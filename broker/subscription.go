@@ -26,6 +26,7 @@ const defaultSubType = pb.CommandSubscribe_Exclusive
 type subscription struct {
 	t       *topic
 	name    string
+	rates   rateState             // msgRateOut, msgThroughputOut, msgRateExpired since the last stats
 	cursor  *managedledger.Cursor // nil for non-persistent topics
 	durable bool
 

@@ -169,11 +169,22 @@ func TestMessageTTL(t *testing.T) {
 		t.Fatalf("backlog right after producing = %d; want 10", st.Subscriptions["s1"].MsgBacklog)
 	}
 	start := time.Now()
+	rated := map[string]bool{} // some stats request saw a nonzero msgRateExpired
+	waitFor(t, 10*time.Second, "TTL expires s1 and s2", func() (bool, string) {
+		st := e.stats(t, topic)
+		done, state := true, ""
+		for _, sub := range []string{"s1", "s2"} {
+			s := st.Subscriptions[sub]
+			rated[sub] = rated[sub] || s.MsgRateExpired > 0
+			done = done && s.MsgBacklog == 0 && s.TotalMsgExpired == 10
+			state += fmt.Sprintf("%s: backlog %d, expired %d; ", sub, s.MsgBacklog, s.TotalMsgExpired)
+		}
+		return done, state
+	})
 	for _, sub := range []string{"s1", "s2"} {
-		waitFor(t, 10*time.Second, "TTL expires "+sub, func() (bool, string) {
-			s := e.stats(t, topic).Subscriptions[sub]
-			return s.MsgBacklog == 0 && s.TotalMsgExpired == 10, fmt.Sprintf("backlog %d, expired %d", s.MsgBacklog, s.TotalMsgExpired)
-		})
+		if !rated[sub] {
+			t.Errorf("%s: msgRateExpired stayed 0 while 10 messages expired", sub)
+		}
 	}
 	if waited := time.Since(start); waited < time.Second {
 		t.Fatalf("messages expired after %v; the TTL is 2s", waited)
