@@ -31,7 +31,7 @@ func TestPublishRate(t *testing.T) {
 		n, size int
 		atLeast time.Duration // what the rate allows beyond a full first second's bucket
 	}{
-		{byNS, 60, 10, 1900 * time.Millisecond},    // 20 at once, then 40 at 20/s
+		{byNS, 60, 10, 1900 * time.Millisecond},      // 20 at once, then 40 at 20/s
 		{byTopic, 20, 1000, 2900 * time.Millisecond}, // 5 KB at once, then 15 KB at 5 KB/s
 	}
 	for _, tt := range tests {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"reflect"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/magnetar/magnetar/schema"
 	"github.com/magnetar/magnetar/standalone"
+	"github.com/magnetar/magnetar/standalone/standalonetest"
 )
 
 func TestNormaliseDate(t *testing.T) {
@@ -125,44 +125,10 @@ func TestSchema(t *testing.T) {
 	}
 }
 
-// startStandalone runs `magnetar standalone` in this process on free ports, with its data in
-// a temporary directory, until the test ends.
+// startStandalone runs standalone in this process on free ports until the test ends.
 func startStandalone(t *testing.T) *standalone.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan *standalone.Server, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- standalone.Run(ctx, standalone.Options{
-			DataDir:    t.TempDir(),
-			BrokerPort: -1,
-			WebPort:    -1,
-			Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-			Ready:      func(s *standalone.Server) { ready <- s },
-		})
-	}()
-	var srv *standalone.Server
-	select {
-	case srv = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("standalone exited before it was ready: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("standalone not ready after 30s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("standalone shutdown: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("standalone did not stop within 30s")
-		}
-	})
-	return srv
+	return standalonetest.Start(t, t.TempDir())
 }
 
 func newClient(t *testing.T, url string) pulsar.Client {

@@ -10,9 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/magnetar/magnetar/standalone"
+	"github.com/magnetar/magnetar/standalone/standalonetest"
 )
 
 // TestPythonClient runs each program against one standalone; every program works on its
@@ -229,48 +228,10 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
-// startStandalone runs standalone.Run on free ports with its data in t.TempDir() until the
-// test ends.
+// startStandalone runs standalone in this process on free ports until the test ends.
 func startStandalone(t *testing.T) *standalone.Server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan *standalone.Server, 1)
-	done := make(chan error, 1)
-	level := slog.LevelWarn
-	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
-		level = slog.LevelDebug
-	}
-	go func() {
-		done <- standalone.Run(ctx, standalone.Options{
-			DataDir:    t.TempDir(),
-			BrokerPort: -1,
-			WebPort:    -1,
-			Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-			Ready:      func(s *standalone.Server) { ready <- s },
-		})
-	}()
-	var srv *standalone.Server
-	select {
-	case srv = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("standalone exited before it was ready: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("standalone not ready after 30s")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("standalone shutdown: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("standalone did not stop within 30s")
-		}
-	})
-	return srv
+	return standalonetest.Start(t, t.TempDir())
 }
 
 func tail(s string, n int) string {

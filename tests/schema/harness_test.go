@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/magnetar/magnetar/standalone"
+	"github.com/magnetar/magnetar/standalone/standalonetest"
 )
 
 // server is a standalone running in the test process, with an official client and an
@@ -47,32 +47,8 @@ func startServer(t *testing.T) *server {
 // stop closes the client and shuts the standalone down cleanly (it may be called twice).
 func launch(t *testing.T, dir string) (s *server, stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan *standalone.Server, 1)
-	done := make(chan error, 1)
-	level := slog.LevelWarn
-	if os.Getenv("MAGNETAR_TEST_DEBUG") != "" {
-		level = slog.LevelDebug
-	}
-	go func() {
-		done <- standalone.Run(ctx, standalone.Options{
-			DataDir:    dir,
-			BrokerPort: -1,
-			WebPort:    -1,
-			Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
-			Ready:      func(s *standalone.Server) { ready <- s },
-		})
-	}()
-	s = &server{t: t}
-	select {
-	case s.srv = <-ready:
-	case err := <-done:
-		cancel()
-		t.Fatalf("standalone exited before it was ready: %v", err)
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatal("standalone not ready after 30s")
-	}
+	srv, stopServer := standalonetest.Launch(t, dir)
+	s = &server{t: t, srv: srv}
 	client, err := pulsar.NewClient(pulsar.ClientOptions{
 		URL:               s.srv.BrokerURL,
 		OperationTimeout:  15 * time.Second,
@@ -80,27 +56,20 @@ func launch(t *testing.T, dir string) (s *server, stop func()) {
 		Logger:            clientLogger(),
 	})
 	if err != nil {
-		cancel()
+		stopServer()
 		t.Fatalf("client: %v", err)
 	}
 	s.client = client
 	if s.admin, err = pulsaradmin.NewClient(&pulsaradmin.Config{WebServiceURL: s.srv.WebURL}); err != nil {
-		cancel()
+		client.Close()
+		stopServer()
 		t.Fatalf("admin client: %v", err)
 	}
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
 			client.Close()
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("standalone shutdown: %v", err)
-				}
-			case <-time.After(30 * time.Second):
-				t.Error("standalone did not stop within 30s")
-			}
+			stopServer()
 		})
 	}
 	return s, stop
