@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/magnetar/magnetar/resources"
 	"github.com/magnetar/magnetar/resources/topicname"
 )
 
@@ -54,6 +55,26 @@ func (h *Handler) routeBrokers() {
 			return err
 		}
 		return ok(w, data)
+	})
+	// The bundle a topic belongs to (pulsar-admin topics bundle-range), as plain text.
+	h.route("GET "+lookup+"/bundle", func(w http.ResponseWriter, r *http.Request) error {
+		d, err := topicname.ParseDomain(r.PathValue("domain"))
+		if err != nil {
+			return badRequest("%v", err)
+		}
+		t, err := topicOf(r, d)
+		if err != nil {
+			return err
+		}
+		p, err := h.res.GetPolicies(r.Context(), t.Namespace)
+		if err != nil {
+			return err
+		}
+		bundle, err := resources.BundleOf(p.Bundles, t.String())
+		if err != nil {
+			return err
+		}
+		return text(w, bundle)
 	})
 }
 

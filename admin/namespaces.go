@@ -87,13 +87,24 @@ func (h *Handler) routeNamespaces() {
 			return h.broker.Unload(ctx, t)
 		})
 	})
-	// Unloading one bundle unloads every topic of the namespace: the topic-to-bundle
-	// hash is the broker's business, and unloading more than asked is harmless.
+	// Unloading one bundle unloads the topics that hash into it (resources.BundleOf).
 	h.route("PUT "+ns+"/{bundle}/unload", func(w http.ResponseWriter, r *http.Request) error {
 		if err := h.checkBundle(r); err != nil {
 			return err
 		}
+		n, err := namespaceOf(r)
+		if err != nil {
+			return err
+		}
+		p, err := h.res.GetPolicies(r.Context(), n)
+		if err != nil {
+			return err
+		}
+		bundle := r.PathValue("bundle")
 		return h.forNamespaceTopics(w, r, func(ctx context.Context, t topicname.Name) error {
+			if b, err := resources.BundleOf(p.Bundles, t.String()); err != nil || b != bundle {
+				return err
+			}
 			return h.broker.Unload(ctx, t)
 		})
 	})
