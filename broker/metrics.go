@@ -40,6 +40,7 @@ func (b *Broker) MetricsSnapshot() metrics.Snapshot {
 		// Pulsar resets these buckets every stats interval; here the interval is the time
 		// since the previous scrape (not rotated by admin stats, which share metrics()).
 		m.WriteLatency, m.EntrySize = t.writeLatency.Rotate(), t.entrySize.Rotate()
+		t.subscriptionRates(now, m.Subscriptions)
 		s.Topics = append(s.Topics, m)
 	}
 	lat := b.stats.publishLatency.Summary(now)
@@ -77,7 +78,9 @@ func (t *topic) metrics(now time.Time) metrics.Topic {
 			sm.Unacked += int64(c.unacked)
 		}
 		sm.Delayed = int64(s.delayed.len())
-		sm.OutMessagesTotal = s.msgOut
+		sm.OutMessagesTotal, sm.OutBytesTotal, sm.TotalMsgExpired = s.msgOut, s.bytesOut, s.totalExpired
+		sm.LastAckedMs, sm.LastConsumedMs, sm.LastConsumedFlowMs = s.lastAcked, s.lastConsumed, s.lastFlow
+		sm.LastMarkDeleteAdvancedMs, sm.LastExpiredMs = s.lastMarkDeleteAdvanced, s.lastExpire
 		s.mu.Unlock()
 		if s.cursor != nil {
 			sm.Backlog = s.cursor.Backlog()
@@ -89,4 +92,26 @@ func (t *topic) metrics(now time.Time) metrics.Topic {
 		m.Subscriptions = append(m.Subscriptions, sm)
 	}
 	return m
+}
+
+// subscriptionRates fills a scrape's per-subscription rates (pulsar_subscription_msg_rate_out,
+// _msg_throughput_out, _msg_rate_expired) over the time since the previous scrape. They
+// have their own window, apart from the admin stats' one.
+func (t *topic) subscriptionRates(now time.Time, subs []metrics.Subscription) {
+	t.mu.Lock()
+	byName := make(map[string]*subscription, len(t.subs))
+	for name, s := range t.subs {
+		byName[name] = s
+	}
+	t.mu.Unlock()
+	for i := range subs {
+		s := byName[subs[i].Name]
+		if s == nil {
+			continue
+		}
+		s.mu.Lock()
+		expired, out, bytes := s.totalExpired, s.msgOut, s.bytesOut
+		s.mu.Unlock()
+		subs[i].MsgRateExpired, _, subs[i].MsgRateOut, subs[i].ThroughputOut = s.scrapeRates.rates(now, expired, 0, out, bytes)
+	}
 }

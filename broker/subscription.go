@@ -24,11 +24,13 @@ const defaultSubType = pb.CommandSubscribe_Exclusive
 // position), pending on exactly one consumer (delivered, unacknowledged), in the replay
 // set (to be delivered again), in the delayed queue, or acknowledged.
 type subscription struct {
-	t       *topic
-	name    string
-	rates   rateState             // msgRateOut, msgThroughputOut, msgRateExpired since the last stats
-	cursor  *managedledger.Cursor // nil for non-persistent topics
-	durable bool
+	t     *topic
+	name  string
+	rates rateState // msgRateOut, msgThroughputOut, msgRateExpired since the last stats
+	// scrapeRates are the same since the last /metrics scrape.
+	scrapeRates rateState
+	cursor      *managedledger.Cursor // nil for non-persistent topics
+	durable     bool
 
 	kick chan struct{} // capacity 1: "something changed, try dispatching"
 	stop chan struct{} // closed by shutdown

@@ -9,7 +9,7 @@ import (
 
 // TestSubscriptionRates: a subscription's and its consumer's msgRateOut and
 // msgThroughputOut in topic stats measure what was delivered since the previous stats
-// request, and fall to 0 when nothing is.
+// request, and fall to 0 when nothing is; /metrics has its own window.
 func TestSubscriptionRates(t *testing.T) {
 	e := startPolicyEnv(t)
 	topic := "persistent://public/default/" + uniqueTopic("rates")
@@ -18,7 +18,8 @@ func TestSubscriptionRates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	e.stats(t, topic) // starts the interval
+	e.stats(t, topic)                 // starts the admin stats' interval
+	e.in.srv.Broker.MetricsSnapshot() // and the /metrics one, which is apart
 	e.produce(t, topic, "m", 50, 100)
 	for _, m := range receiveN(t, c, 50, 10*time.Second) {
 		if err := c.Ack(m); err != nil {
@@ -35,5 +36,23 @@ func TestSubscriptionRates(t *testing.T) {
 	}
 	if st := e.stats(t, topic).Subscriptions["s"]; st.MsgRateOut != 0 {
 		t.Errorf("nothing delivered since the last stats: msgRateOut %v, want 0", st.MsgRateOut)
+	}
+	// /metrics: pulsar_subscription_msg_rate_out and _msg_throughput_out over the time
+	// since the previous scrape, untouched by the admin stats requests in between.
+	var found bool
+	for _, m := range e.in.srv.Broker.MetricsSnapshot().Topics {
+		for _, sm := range m.Subscriptions {
+			if m.Name != topic || sm.Name != "s" {
+				continue
+			}
+			found = true
+			if sm.MsgRateOut <= 0 || sm.ThroughputOut < 100*sm.MsgRateOut || sm.OutMessagesTotal != 50 || sm.LastAckedMs == 0 {
+				t.Errorf("scraped subscription: rate out %v, throughput %v, out %d, last acked %d; want rates > 0, 50 out, an ack time",
+					sm.MsgRateOut, sm.ThroughputOut, sm.OutMessagesTotal, sm.LastAckedMs)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("subscription s of %s not in the metrics snapshot", topic)
 	}
 }
