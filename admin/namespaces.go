@@ -89,14 +89,7 @@ func (h *Handler) routeNamespaces() {
 	})
 	// Unloading one bundle unloads the topics that hash into it (resources.BundleOf).
 	h.route("PUT "+ns+"/{bundle}/unload", func(w http.ResponseWriter, r *http.Request) error {
-		if err := h.checkBundle(r); err != nil {
-			return err
-		}
-		n, err := namespaceOf(r)
-		if err != nil {
-			return err
-		}
-		p, err := h.res.GetPolicies(r.Context(), n)
+		p, err := h.checkBundle(r)
 		if err != nil {
 			return err
 		}
@@ -255,23 +248,24 @@ func (h *Handler) forNamespaceSubscriptions(w http.ResponseWriter, r *http.Reque
 	})
 }
 
-// checkBundle validates {bundle} ("0x00000000_0x40000000") against the namespace.
-func (h *Handler) checkBundle(r *http.Request) error {
+// checkBundle validates {bundle} ("0x00000000_0x40000000") against the namespace and
+// returns the namespace's policies.
+func (h *Handler) checkBundle(r *http.Request) (*resources.Policies, error) {
 	n, err := namespaceOf(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p, err := h.res.GetPolicies(r.Context(), n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lo, hi, found := strings.Cut(r.PathValue("bundle"), "_")
 	if found && p.Bundles != nil {
 		for i := 0; i+1 < len(p.Bundles.Boundaries); i++ {
 			if p.Bundles.Boundaries[i] == lo && p.Bundles.Boundaries[i+1] == hi {
-				return nil
+				return p, nil
 			}
 		}
 	}
-	return &resources.Error{Kind: resources.ErrNotFound, Reason: "Bundle " + r.PathValue("bundle") + " not found"}
+	return nil, &resources.Error{Kind: resources.ErrNotFound, Reason: "Bundle " + r.PathValue("bundle") + " not found"}
 }
