@@ -44,6 +44,7 @@ type topic struct {
 	lastPublish                      atomic.Int64       // unix ms
 	writeLatency, entrySize          *metrics.Histogram // pulsar_storage_write_latency, pulsar_entry_size
 	pubLimit                         publishLimiter     // the publish-rate policy
+	partitionIdx                     *int32             // the partition's index for message ids; nil if not a partition
 
 	mu          sync.Mutex
 	producers   map[string]*producer // by producer name
@@ -70,6 +71,9 @@ func newTopic(b *Broker, n topicname.Name, ml *managedledger.ManagedLedger, e *r
 
 		writeLatency: metrics.NewLatencyHistogram(),
 		entrySize:    metrics.NewSizeHistogram(),
+	}
+	if n.Partition >= 0 {
+		t.partitionIdx = proto.Int32(int32(n.Partition))
 	}
 	if e == nil {
 		e = &resources.Effective{}
@@ -226,8 +230,6 @@ func (t *topic) removeSubscription(s *subscription) {
 
 // setPartition puts a partition's index into a message id the broker sends, as Pulsar
 // does: clients that take ids from the wire (the C++ client, so Python's) compare it.
-func (t *topic) setPartition(id *pb.MessageIdData) {
-	if t.name.Partition >= 0 {
-		id.Partition = proto.Int32(int32(t.name.Partition))
-	}
-}
+// The index is allocated once per topic (nil for a non-partitioned one: the field stays
+// unset), not once per message.
+func (t *topic) setPartition(id *pb.MessageIdData) { id.Partition = t.partitionIdx }
