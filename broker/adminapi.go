@@ -192,9 +192,9 @@ func (s *subscription) adminStats() admin.SubscriptionStats {
 	st.LastConsumedTimestamp, st.LastConsumedFlowTimestamp, st.LastAckedTimestamp = s.lastConsumed, s.lastFlow, s.lastAcked
 	st.LastMarkDeleteAdvancedTimestamp, st.LastExpireTimestamp, st.TotalMsgExpired = s.lastMarkDeleteAdvanced, s.lastExpire, s.totalExpired
 	// Rates over the time since the previous stats request (Pulsar: its stats interval);
-	// the "in" side of rateState counts expired messages here.
+	// the "in" side of rateState counts expired and redelivered messages here.
 	now := time.Now()
-	st.MsgRateExpired, _, st.MsgRateOut, st.MsgThroughputOut = s.rates.rates(now, s.totalExpired, 0, s.msgOut, s.bytesOut)
+	st.MsgRateExpired, st.MsgRateRedeliver, st.MsgRateOut, st.MsgThroughputOut = s.rates.rates(now, s.totalExpired, s.redelivered, s.msgOut, s.bytesOut)
 	st.BlockedSubscriptionOnUnackedMsgs = s.blocked
 	if s.active != nil {
 		st.ActiveConsumerName = s.active.name

@@ -518,6 +518,7 @@ func (c *conn) handleRedeliver(r *pb.CommandRedeliverUnacknowledgedMessages) {
 			delete(cs.pending, pos)
 			delete(cs.slots, pos)
 			s.redeliveries[pos]++
+			s.redelivered += int64(n)
 			s.replay.add(pos, slot)
 		}
 	}

@@ -95,7 +95,8 @@ func (t *topic) metrics(now time.Time) metrics.Topic {
 }
 
 // subscriptionRates fills a scrape's per-subscription rates (pulsar_subscription_msg_rate_out,
-// _msg_throughput_out, _msg_rate_expired) over the time since the previous scrape. They
+// _msg_throughput_out, _msg_rate_expired, _msg_rate_redeliver) over the time since the
+// previous scrape. They
 // have their own window, apart from the admin stats' one.
 func (t *topic) subscriptionRates(now time.Time, subs []metrics.Subscription) {
 	t.mu.Lock()
@@ -110,8 +111,8 @@ func (t *topic) subscriptionRates(now time.Time, subs []metrics.Subscription) {
 			continue
 		}
 		s.mu.Lock()
-		expired, out, bytes := s.totalExpired, s.msgOut, s.bytesOut
+		expired, redelivered, out, bytes := s.totalExpired, s.redelivered, s.msgOut, s.bytesOut
 		s.mu.Unlock()
-		subs[i].MsgRateExpired, _, subs[i].MsgRateOut, subs[i].ThroughputOut = s.scrapeRates.rates(now, expired, 0, out, bytes)
+		subs[i].MsgRateExpired, subs[i].RateRedeliver, subs[i].MsgRateOut, subs[i].ThroughputOut = s.scrapeRates.rates(now, expired, redelivered, out, bytes)
 	}
 }

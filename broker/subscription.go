@@ -60,6 +60,7 @@ type subscription struct {
 	lastConsumed, lastFlow, lastAcked  int64
 	lastMarkDeleteAdvanced, lastExpire int64
 	totalExpired                       int64
+	redelivered                        int64 // messages given back for redelivery
 	// lastActive (unix ms) is when a consumer last attached, detached or acknowledged:
 	// subscription expiration deletes subscriptions idle for longer than the policy.
 	lastActive atomic.Int64
@@ -220,9 +221,10 @@ func (s *subscription) sendActiveChanges(cs []*consumer) {
 // subscription rewinds its cursor, a shared one puts them in the replay set. With count
 // each redelivery counts towards the entries' redelivery count.
 func (s *subscription) takeBackLocked(cs *consumer, count bool) {
-	for pos := range cs.pending {
+	for pos, n := range cs.pending {
 		if count {
 			s.redeliveries[pos]++
+			s.redelivered += int64(n)
 		}
 		if !singleActive(s.subType) {
 			s.replay.add(pos, s.slotOfPending(cs, pos))

@@ -13,7 +13,8 @@ import (
 func TestSubscriptionRates(t *testing.T) {
 	e := startPolicyEnv(t)
 	topic := "persistent://public/default/" + uniqueTopic("rates")
-	c, err := e.client.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s"})
+	c, err := e.client.Subscribe(pulsar.ConsumerOptions{Topic: topic, SubscriptionName: "s", Type: pulsar.Shared,
+		NackRedeliveryDelay: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +55,26 @@ func TestSubscriptionRates(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("subscription s of %s not in the metrics snapshot", topic)
+	}
+
+	// Negative acks: msgRateRedeliver counts the messages given back, in both windows.
+	e.produce(t, topic, "n", 10, 10)
+	for _, m := range receiveN(t, c, 10, 10*time.Second) {
+		c.Nack(m)
+	}
+	for _, m := range receiveN(t, c, 10, 10*time.Second) { // redelivered after the nack delay
+		if err := c.Ack(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := e.stats(t, topic).Subscriptions["s"]; st.MsgRateRedeliver <= 0 {
+		t.Errorf("after 10 nacked messages: msgRateRedeliver %v, want > 0", st.MsgRateRedeliver)
+	}
+	for _, m := range e.in.srv.Broker.MetricsSnapshot().Topics {
+		for _, sm := range m.Subscriptions {
+			if m.Name == topic && sm.Name == "s" && sm.RateRedeliver <= 0 {
+				t.Errorf("after 10 nacked messages: scraped rate redeliver %v, want > 0", sm.RateRedeliver)
+			}
+		}
 	}
 }
