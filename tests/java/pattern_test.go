@@ -7,9 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -30,11 +28,7 @@ func TestJavaPatternConsumer(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "./run.sh", "PatternConsumer", srv.BrokerURL, prefix)
-	// run.sh's children (Maven, the JVM) go with it when the test gives up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
+	cmd := standalonetest.Command(ctx, "./run.sh", "PatternConsumer", srv.BrokerURL, prefix)
 	var errOut bytes.Buffer
 	cmd.Stderr = &errOut
 	stdout, err := cmd.StdoutPipe()
@@ -59,7 +53,7 @@ func TestJavaPatternConsumer(t *testing.T) {
 	err = cmd.Wait()
 	t.Logf("Java pattern consumer ran %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
 	if err != nil {
-		t.Fatalf("PatternConsumer: %v\nstderr:\n%s", err, tail(errOut.String(), 4000))
+		t.Fatalf("PatternConsumer: %v\nstderr:\n%s", err, standalonetest.Tail(errOut.String(), 4000))
 	}
 	for _, want := range []string{"received old from " + prefix + "old", "received new from " + prefix + "new", "OK"} {
 		if !strings.Contains(out.String(), want) {
@@ -95,34 +89,14 @@ func produce(t *testing.T, url, topic, payload string) {
 	}
 }
 
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "..." + s[len(s)-n:]
-	}
-	return s
-}
-
 // TestJavaProduceConsume: the Java client's own producers (batched and not, bytes and a
 // STRING schema) and consumers work against the broker.
 func TestJavaProduceConsume(t *testing.T) {
 	srv := startStandalone(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	const topic = "persistent://public/default/java-produce-consume"
-	cmd := exec.CommandContext(ctx, "./run.sh", "ProduceConsume", srv.BrokerURL, topic, "200")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	start := time.Now()
-	err := cmd.Run()
-	t.Logf("Java produce/consume ran %v:\n%s", time.Since(start).Round(time.Millisecond), out.String())
-	if err != nil {
-		t.Fatalf("ProduceConsume: %v\nstderr:\n%s", err, tail(errOut.String(), 4000))
-	}
+	out := standalonetest.RunScript(t, 2*time.Minute, "./run.sh", "ProduceConsume", srv.BrokerURL, topic, "200")
 	for _, want := range []string{"sent 400", "received 400", "typed hello", "re-read 400", "OK"} {
-		if !strings.Contains(out.String(), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q", want)
 		}
 	}

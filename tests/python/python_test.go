@@ -5,15 +5,11 @@
 package pythone2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -152,22 +148,7 @@ func TestPythonClient(t *testing.T) {
 // fails the test with the tail of its standard error (the C++ client's log).
 func runPy(t *testing.T, limit time.Duration, prog string, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "./run.sh", append([]string{prog}, args...)...)
-	// run.sh's children (pip, python) go with it when the test gives up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	start := time.Now()
-	err := cmd.Run()
-	t.Logf("%s ran %v:\n%s", prog, time.Since(start).Round(time.Millisecond), out.String())
-	if err != nil {
-		t.Fatalf("%s: %v\nstderr:\n%s", prog, err, tail(errOut.String(), 6000))
-	}
-	return out.String()
+	return standalonetest.RunScript(t, limit, "./run.sh", append([]string{prog}, args...)...)
 }
 
 // expect checks that out has each of the lines want.
@@ -232,11 +213,4 @@ func getJSON(t *testing.T, url string, v any) {
 func startStandalone(t *testing.T) *standalone.Server {
 	t.Helper()
 	return standalonetest.Start(t, t.TempDir())
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "..." + s[len(s)-n:]
-	}
-	return s
 }
